@@ -1,0 +1,7 @@
+#include "core/parallel.h"
+
+namespace kerasm {
+
+int NumThreads() { return 1; }
+
+}  // namespace kerasm
