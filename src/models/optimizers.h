@@ -1,0 +1,42 @@
+// Keras / tfjs optimizers. ApplyGradients updates each variable by replacing its value (never writing in
+// place) under a NoGradScope. Slot variables (moments, accumulators) are created lazily per variable and
+// keyed by the Variable's address; they are released when the optimizer is.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/tensor.h"
+#include "ops/variable.h"
+
+namespace kerasm::models {
+
+using json = nlohmann::json;
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  // grads[i] is d loss / d vars[i]->value(); an undefined gradient skips that variable.
+  virtual void ApplyGradients(const std::vector<ops::Variable*>& vars, const std::vector<Tensor>& grads) = 0;
+  // tfjs class name ("Adam", "SGD", "Momentum", "RMSProp", "Adagrad", "Adadelta", "Adamax", "Nadam").
+  virtual std::string className() const = 0;
+  // camelCase config as tfjs serialises it ({learningRate, beta1, ...}).
+  virtual json getConfig() const = 0;
+  int64_t iterations() const { return iterations_; }
+
+ protected:
+  int64_t iterations_ = 0;
+};
+
+// From a string name ("adam", "sgd", "rmsprop", ...; tfjs and Keras spellings) with default arguments, or
+// from a class name and a camelCase or snake_case config ({learningRate | learning_rate, beta1 | beta_1,
+// epsilon, momentum, useNesterov | nesterov, centered, rho, decay, amsgrad, clipnorm?}).
+// Defaults follow tfjs for the factory functions (API.md) and Keras for string names, as each does.
+std::unique_ptr<Optimizer> CreateOptimizer(const std::string& name, const json& config = json::object());
+
+}  // namespace kerasm::models
