@@ -249,7 +249,8 @@ TEST(Losses, GradientsMatchFiniteDifferences) {
       continue;  // below, with data placed away from their kinks
     }
     for (const Shape& shape : {Shape{3, 4}, Shape{2, 2, 3}}) {
-      auto [t, p] = DataFor(name, shape, 21);
+      Tensor t, p;
+      std::tie(t, p) = DataFor(name, shape, 21);
       if (name == "meanAbsoluteError" || name == "meanAbsolutePercentageError") p = AwayFrom(p, t, 0.05f);
       const auto loss = GetLoss(name);
       testing::ExpectGradientMatches([&](const Tensor& x) { return loss(t, x); }, p, name + " d/dy_pred", opt);
