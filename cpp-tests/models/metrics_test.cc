@@ -73,6 +73,8 @@ TEST(Metrics, AccuracyIsPickedFromTheLossAndOutputSize) {
   EXPECT_FLOAT_EQ(GetMetric("accuracy", "mse", 1).fn(t1, p1).item(), GetMetric("binaryAccuracy", "", 1).fn(t1, p1).item());
   // And a regression loss with several units means categorical.
   EXPECT_FLOAT_EQ(GetMetric("accuracy", "mse", 4).fn(onehot, p).item(), categorical(onehot, p).item());
+  // A custom loss name is neither binary nor sparse.
+  EXPECT_FLOAT_EQ(GetMetric("accuracy", "myCustomLoss", 4).fn(onehot, p).item(), categorical(onehot, p).item());
   EXPECT_EQ(GetMetric("crossentropy", "categoricalCrossentropy", 4).name, "ce");
 }
 

@@ -92,12 +92,22 @@ MetricFn FromLoss(const std::string& loss_name) {
   };
 }
 
+// The canonical name of a known loss; a custom loss name comes back unchanged (it is neither binary nor
+// sparse for the accuracy rule below).
+std::string CanonicalOrSelf(const std::string& loss_name) {
+  try {
+    return CanonicalLossName(loss_name);
+  } catch (const ValueError&) {
+    return loss_name;
+  }
+}
+
 enum class AccuracyKind { kBinary, kCategorical, kSparse };
 
 // tfjs-layers' (and Keras 2's) rule: one output unit or a binary cross-entropy loss means binary;
 // otherwise a sparse loss means sparse; otherwise categorical.
 AccuracyKind PickAccuracy(const std::string& loss_name, int64_t output_units) {
-  const std::string loss = loss_name.empty() ? "" : CanonicalLossName(loss_name);
+  const std::string loss = CanonicalOrSelf(loss_name);
   if (output_units == 1 || loss == "binaryCrossentropy") return AccuracyKind::kBinary;
   if (loss == "sparseCategoricalCrossentropy") return AccuracyKind::kSparse;
   return AccuracyKind::kCategorical;

@@ -161,6 +161,8 @@ class Adagrad : public OptimizerBase {
 
 // tfjs Adadelta. As in tfjs (and unlike Keras, which uses the freshly updated one), the step is scaled
 // by the gradient accumulator from *before* this step; kept so training matches tfjs step for step.
+// A consequence worth knowing: both accumulators start at 0, the first step is exactly g, and from then
+// on they stay equal, so every step is exactly lr * g -- tfjs' Adadelta behaves as plain SGD.
 class Adadelta : public OptimizerBase {
  public:
   Adadelta(const CommonOptions& c, double rho, double epsilon)
