@@ -2,7 +2,10 @@
 // pointer meta reports), description, lists of tensors, the exchange area and memory statistics.
 #include <emscripten/bind.h>
 
+#include <cmath>
+
 #include "core/error.h"
+#include "core/rng.h"
 #include "core/tensor.h"
 #include "guard.h"
 
@@ -29,6 +32,27 @@ Tensor Empty(int dtype, int rank) {
 
 Tensor Zeros(int dtype, int rank) {
   return Guard([&] { return Tensor::Zeros(ArgShape(0, rank), DTypeOf(dtype)); });
+}
+
+// Draws from core/rng.h (the same numbers natively and in wasm): normal(a = mean, b = stddev) for kind 0,
+// uniform [a, b) for kind 1. int32 tensors get the draws rounded, as tfjs does. A seed below 0 means
+// "unseeded": the next automatic seed.
+Tensor Random(int kind, int dtype, int rank, float a, float b, double seed) {
+  return Guard([&] {
+    Tensor t(ArgShape(0, rank), DTypeOf(dtype));
+    Rng rng(seed < 0 ? NextAutoSeed() : static_cast<uint64_t>(seed));
+    float* f = t.dtype() == DType::kFloat32 ? t.f32() : nullptr;
+    int32_t* n = t.dtype() == DType::kInt32 ? t.i32() : nullptr;
+    for (int64_t i = 0; i < t.size(); ++i) {
+      const float v = kind == 0 ? rng.Normal(a, b) : rng.Uniform(a, b);
+      if (f) {
+        f[i] = v;
+      } else {
+        n[i] = static_cast<int32_t>(std::lround(v));
+      }
+    }
+    return t;
+  });
 }
 
 void DescribeTensor(const Tensor& t) { Guard([&] { Describe(t); }); }
@@ -66,6 +90,7 @@ EMSCRIPTEN_BINDINGS(kerasm_tensor) {
 
   function("empty", &Empty);
   function("zeros", &Zeros);
+  function("random", &Random);
   function("describe", &DescribeTensor);
   function("share", &Share);
   function("listTake", &ListTake);

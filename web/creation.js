@@ -187,13 +187,19 @@ export function ones(shape, dtype = 'float32') {
   return fill(shape, 1, dtype);
 }
 
-// An operand of an op: a Tensor's handle, or a temporary made from a number or array (dtype `like`'s if
-// that is a Tensor). Returns {handle, temp}; the caller deletes temp after the call.
-export function operand(value, op, name, like) {
-  if (value instanceof Tensor) return {handle: handleOf(value, op, name), temp: null};
+// An operand of an op: a Tensor's handle, or a temporary made from a number or array (of `dtype` if given,
+// else a number takes `like`'s dtype when that is a Tensor). Returns {handle, temp}; the caller deletes temp.
+export function operand(value, op, name, like, dtype) {
+  if (value instanceof Tensor) {
+    const handle = handleOf(value, op, name);
+    if (dtype && value.dtype !== dtype) {
+      throw new Error(`${op}: '${name}' must be a ${dtype} tensor, got ${value.dtype} of shape [${value.shape}]`);
+    }
+    return {handle, temp: null};
+  }
   if (typeof value === 'number' || Array.isArray(value) || isTypedArray(value)) {
-    const dtype = like instanceof Tensor && typeof value === 'number' ? like.dtype : undefined;
-    const {handle} = makeHandle(value, null, dtype, op);
+    const inferred = dtype ?? (like instanceof Tensor && typeof value === 'number' ? like.dtype : undefined);
+    const {handle} = makeHandle(value, null, inferred, op);
     return {handle, temp: handle};
   }
   throw new Error(`${op}: argument '${name}' must be a Tensor, a number or an array, got ${describeValue(value)}`);
