@@ -2,7 +2,8 @@
 // numpy does; a number or array operand becomes a tensor (a number takes the other operand's dtype).
 import {callOp} from './run.js';
 import {wasm} from '../wasm.js';
-import {describeValue} from '../tensor.js';
+import {Tensor, describeValue} from '../tensor.js';
+import {cast} from './shape.js';
 
 function binary(op) {
   return (a, b) => callOp(op, [[a, 'a'], [b, 'b']], (m, ha, hb) => m[op](ha, hb));
@@ -108,7 +109,13 @@ export function clipByValue(x, clipValueMin, clipValueMax) {
   return callOp('clipByValue', [[x, 'x']], (m, h) => m.clipByValue(h, clipValueMin, clipValueMax));
 }
 
-// condition: a tensor of 0 / 1 (float32 or int32), broadcast with a and b.
+// condition: a tensor (or array) of 0 / 1, float32 or int32, broadcast with a and b.
 export function where(condition, a, b) {
-  return callOp('where', [[condition, 'condition'], [a, 'a'], [b, 'b']], (m, hc, ha, hb) => m.where(hc, ha, hb));
+  const cond = condition instanceof Tensor && condition.dtype === 'int32' && !condition.isDisposed
+    ? cast(condition, 'float32') : condition;
+  try {
+    return callOp('where', [[cond, 'condition', 'float32'], [a, 'a'], [b, 'b']], (m, hc, ha, hb) => m.where(hc, ha, hb));
+  } finally {
+    if (cond !== condition) cond.dispose();
+  }
 }
