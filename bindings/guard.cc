@@ -38,6 +38,13 @@ void Describe(const Tensor& t) {
   for (int i = 0; i < t.rank(); ++i) meta[kMetaHeader + i] = static_cast<int32_t>(t.shape()[i]);
 }
 
+DType DTypeFromCode(int code) {
+  if (code != static_cast<int>(DType::kFloat32) && code != static_cast<int>(DType::kInt32)) {
+    Fail<ValueError>("unknown dtype code ", code);
+  }
+  return static_cast<DType>(code);
+}
+
 namespace {
 const int32_t* ArgSpan(int offset, int count) {
   if (offset < 0 || count < 0 || offset + count > kMaxArgs) {

@@ -46,6 +46,9 @@ std::string TakeError();
 // Writes t's description into meta; throws ValueError for ranks meta cannot hold.
 void Describe(const Tensor& t);
 
+// web/ passes dtypes as the DType enum's values (0 float32, 1 int32); ValueError for others.
+DType DTypeFromCode(int code);
+
 // Readers of the args area: `count` values starting at `offset`.
 Shape ArgShape(int offset, int count);
 std::vector<int> ArgInts(int offset, int count);

@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
 #include "guard.h"
 #include "kernels/elementwise.h"
 #include "ops/ops.h"
@@ -108,12 +107,7 @@ Tensor BroadcastTo(const Tensor& x, int rank) {
 }
 
 Tensor Cast(const Tensor& x, int dtype) {
-  return Guard([&] {
-    if (dtype != static_cast<int>(DType::kFloat32) && dtype != static_cast<int>(DType::kInt32)) {
-      Fail<ValueError>("cast: unknown dtype code ", dtype);
-    }
-    return ops::Cast(x, static_cast<DType>(dtype));
-  });
+  return Guard([&] { return ops::Cast(x, DTypeFromCode(dtype)); });
 }
 
 Tensor ExpandDims(const Tensor& x, int axis) {

@@ -1,5 +1,5 @@
 // Tensors as Embind handles: creation (contents are then written by web/ straight into the wasm heap at the
-// pointer meta reports), description, lists of tensors, the exchange area and memory statistics.
+// pointer meta reports), random tensors, lists of tensors, the exchange area and memory statistics.
 #include <emscripten/bind.h>
 
 #include <cmath>
@@ -14,24 +14,17 @@ namespace {
 
 using TensorList = std::vector<Tensor>;
 
-DType DTypeOf(int code) {
-  if (code != static_cast<int>(DType::kFloat32) && code != static_cast<int>(DType::kInt32)) {
-    Fail<ValueError>("unknown dtype code ", code);
-  }
-  return static_cast<DType>(code);
-}
-
 uintptr_t ErrorFlagAddress() { return reinterpret_cast<uintptr_t>(&TheExchange().error_flag); }
 uintptr_t ArgsAddress() { return reinterpret_cast<uintptr_t>(TheExchange().args); }
 uintptr_t MetaAddress() { return reinterpret_cast<uintptr_t>(TheExchange().meta); }
 
 // Uninitialised contents: web/ fills them right away.
 Tensor Empty(int dtype, int rank) {
-  return Guard([&] { return Tensor(ArgShape(0, rank), DTypeOf(dtype)); });
+  return Guard([&] { return Tensor(ArgShape(0, rank), DTypeFromCode(dtype)); });
 }
 
 Tensor Zeros(int dtype, int rank) {
-  return Guard([&] { return Tensor::Zeros(ArgShape(0, rank), DTypeOf(dtype)); });
+  return Guard([&] { return Tensor::Zeros(ArgShape(0, rank), DTypeFromCode(dtype)); });
 }
 
 // Draws from core/rng.h (the same numbers natively and in wasm): normal(a = mean, b = stddev) for kind 0,
@@ -39,7 +32,7 @@ Tensor Zeros(int dtype, int rank) {
 // "unseeded": the next automatic seed.
 Tensor Random(int kind, int dtype, int rank, float a, float b, double seed) {
   return Guard([&] {
-    Tensor t(ArgShape(0, rank), DTypeOf(dtype));
+    Tensor t(ArgShape(0, rank), DTypeFromCode(dtype));
     Rng rng(seed < 0 ? NextAutoSeed() : static_cast<uint64_t>(seed));
     float* f = t.dtype() == DType::kFloat32 ? t.f32() : nullptr;
     int32_t* n = t.dtype() == DType::kInt32 ? t.i32() : nullptr;
@@ -55,13 +48,6 @@ Tensor Random(int kind, int dtype, int rank, float a, float b, double seed) {
   });
 }
 
-void DescribeTensor(const Tensor& t) { Guard([&] { Describe(t); }); }
-
-// A copy of the handle sharing storage and id (web/ uses it to hand out a Variable's value).
-Tensor Share(const Tensor& t) {
-  return Guard([&] { return t; });
-}
-
 Tensor ListTake(const TensorList& list, int index) {
   return Guard([&] {
     if (index < 0 || index >= static_cast<int>(list.size())) {
@@ -71,8 +57,8 @@ Tensor ListTake(const TensorList& list, int index) {
   });
 }
 
+// Every live C++ buffer (tensors held by JS, layers, tapes and kernels' scratch): the leak tests' measure.
 double NumDataBuffers() { return static_cast<double>(Storage::LiveCount()); }
-double NumDataBytes() { return static_cast<double>(Storage::LiveBytes()); }
 
 }  // namespace
 }  // namespace kerasm::bindings
@@ -91,10 +77,7 @@ EMSCRIPTEN_BINDINGS(kerasm_tensor) {
   function("empty", &Empty);
   function("zeros", &Zeros);
   function("random", &Random);
-  function("describe", &DescribeTensor);
-  function("share", &Share);
   function("listTake", &ListTake);
 
   function("numDataBuffers", &NumDataBuffers);
-  function("numDataBytes", &NumDataBytes);
 }

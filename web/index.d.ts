@@ -253,6 +253,7 @@ export function argMin(x: TensorOrLike, axis?: number): Tensor;
 export function l2Normalize(x: TensorOrLike, axis?: Axis, epsilon?: number): Tensor;
 
 // ---- gradients ----------------------------------------------------------------------------------------
+// Gradients are first order: a gradient computed inside f is a constant to the outer gradient.
 /** d(sum(f(x) * dy))/dx; dy defaults to ones of f(x)'s shape. */
 export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tensor;
 export function grads(f: (...args: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tensor) => Tensor[];
