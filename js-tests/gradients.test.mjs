@@ -131,7 +131,7 @@ test('variableGrads matches tf.variableGrads, keyed by name; varList filters and
     assertClose(some.grads.vb, expected.grads.vb, {rtol: 1e-5});
     km.dispose([some.value, some.grads]);
 
-    assert.throws(() => km.variableGrads(() => ka.sum(), [frozen]), /none of the given variables is trainable/);
+    assert.throws(() => km.variableGrads(() => ka.sum(), [frozen]), /none of the 1 given is trainable/);
     assert.throws(() => km.variableGrads(() => km.ones([1]).sum(), [ka]), /cannot find a connection/);
     assert.throws(() => km.variableGrads(() => ka.mul(2)), /must return a scalar.*\[2,2\]/);
     assert.throws(() => km.variableGrads(() => ka.sum(), [km.ones([1])]), /varList must be an array of variables/);

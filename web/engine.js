@@ -35,13 +35,20 @@ export function release(t) {
   releaseResource(t._res);
 }
 
-// Every Tensor inside a (possibly nested) array or plain object, each once.
+function isPlainObject(v) {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+// Every Tensor inside a (possibly nested) array or plain object, each once. Other objects (class
+// instances, Maps) are not searched.
 export function tensorsIn(container, found = new Set()) {
   if (container instanceof Tensor) {
     found.add(container);
   } else if (Array.isArray(container)) {
     for (const item of container) tensorsIn(item, found);
-  } else if (container !== null && typeof container === 'object' && Object.getPrototypeOf(container) === Object.prototype) {
+  } else if (isPlainObject(container)) {
     for (const key of Object.keys(container)) tensorsIn(container[key], found);
   }
   return found;

@@ -133,7 +133,9 @@ export function variableGrads(f, varList) {
   }
   try {
     if (sources.length === 0) {
-      throw new Error('variableGrads: expects at least one trainable variable, but none of the given variables is trainable');
+      throw new Error(varList == null
+        ? 'variableGrads: there are no trainable variables; create some with km.variable() or pass varList'
+        : `variableGrads: expects at least one trainable variable, but none of the ${varList.length} given is trainable`);
     }
     const checkScalar = (y) => {
       if (y.rank !== 0) {
