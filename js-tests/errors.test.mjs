@@ -2,7 +2,7 @@
 // module computes correctly and nothing has leaked.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {km} from './helpers.mjs';
+import {km} from './support.mjs';
 
 const a = km.tensor([[1, 2, 3], [4, 5, 6]]);
 const b = km.tensor([1, 2, 3, 4]);

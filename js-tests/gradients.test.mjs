@@ -2,7 +2,7 @@
 // functions; per-op gradients are checked in the ops_*.test.mjs files.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {assertClose, km, pair, scoped, tf} from './helpers.mjs';
+import {assertClose, km, pair, scoped, tf} from './support.mjs';
 
 // A small MLP-like loss that chains most op families.
 function loss(lib) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {test} from 'node:test';
-import {km} from './helpers.mjs';
+import {km} from './support.mjs';
 
 const indexUrl = new URL('../web/index.js', import.meta.url).href;
 const wasmUrl = new URL('../dist/kerasm.wasm', import.meta.url);

@@ -2,7 +2,7 @@
 // live JS tensors and in live C++ buffers (which also catches leaks inside wasm, e.g. from tapes).
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {km} from './helpers.mjs';
+import {km} from './support.mjs';
 
 function counts() {
   const m = km.memory();

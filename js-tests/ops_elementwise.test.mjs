@@ -2,7 +2,7 @@
 // gradient, on several shapes including numpy broadcasting.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {assertClose, checkOp, km, pair, scoped, tf} from './helpers.mjs';
+import {assertClose, checkOp, km, pair, scoped, tf} from './support.mjs';
 
 const broadcastShapes = [
   [[7], [7]],

@@ -1,7 +1,7 @@
 // Reductions, argMax / argMin and l2Normalize against tfjs (l2Normalize against its formula in tfjs ops).
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {assertClose, checkOp, km, scoped, tf} from './helpers.mjs';
+import {assertClose, checkOp, km, scoped, tf} from './support.mjs';
 
 const axisForms = [
   [[7], undefined, false],

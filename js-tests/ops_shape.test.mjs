@@ -1,7 +1,7 @@
 // matMul, shape and data-movement ops against tfjs, forward and gradient.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {assertClose, checkOp, km, scoped, tf} from './helpers.mjs';
+import {assertClose, checkOp, km, scoped, tf} from './support.mjs';
 
 test('matMul matches tfjs: plain, transposed, batched and batch-broadcast', () => {
   const cases = [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {km, tf} from './helpers.mjs';
+import {km, tf} from './support.mjs';
 
 // Each input form against what tfjs makes of it: shape, dtype, values.
 const forms = [

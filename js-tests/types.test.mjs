@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {test} from 'node:test';
-import {km} from './helpers.mjs';
+import {km} from './support.mjs';
 
 const dts = readFileSync(new URL('../web/index.d.ts', import.meta.url), 'utf8');
 const declared = new Set([...dts.matchAll(/^export (?:function|const|class) (\w+)/gm)].map((m) => m[1]));
