@@ -1,4 +1,4 @@
-// Helpers for the kernel tests: run each test on every Highway target, guarded misaligned buffers,
+// Utilities for the kernel tests: run each test on every Highway target, guarded misaligned buffers,
 // ulp distances to a double oracle, and the size sweep that hits every SIMD tail.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Element-wise kernels: binary ops with broadcasting and the small helpers (ScaleShift, AccumulateInto,
+// Element-wise kernels: binary ops with broadcasting and the small utilities (ScaleShift, AccumulateInto,
 // Fill). Unary ops live in unary.cc / unary_grad.cc. Highway pattern: this file is re-included once per
 // SIMD target by foreach_target.h (natively: SSE4/AVX2/AVX-512/scalar, chosen at run time; in wasm only
 // HWY_WASM, statically).
