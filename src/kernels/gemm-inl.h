@@ -1,0 +1,186 @@
+// Per-target pieces of the GEMM: tile sizes, packing and the register-blocked micro-kernel.
+// Included by gemm.cc once per Highway target (foreach_target), hence the toggle guard instead of #pragma once.
+//
+// Packed B (per target, since NR follows the vector width): ceil(N / NR) column panels, each K x NR floats,
+// row k of a panel at panel + k * NR; columns past N in the last panel are zero. A K-block of a panel (rows
+// pc .. pc + kc) is one contiguous run the micro-kernel streams from L1.
+// Packed A (per M x K block, in a scratch buffer): slivers of MR rows, each kc x MR floats, element (r, k) at
+// sliver + k * MR + r. The micro-kernel then reads A at constant offsets from one pointer, whatever trans_a.
+#if defined(KERASM_KERNELS_GEMM_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef KERASM_KERNELS_GEMM_INL_H_
+#undef KERASM_KERNELS_GEMM_INL_H_
+#else
+#define KERASM_KERNELS_GEMM_INL_H_
+#endif
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <utility>
+
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace kerasm::kernels {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+using GemmTag = hn::ScalableTag<float>;
+using GemmVec = hn::Vec<GemmTag>;
+
+// Tile sizes. A tile is kMR rows x kNR columns (two vectors) of C held in 2 * kMR accumulators; each k step
+// loads two B vectors and splats one A value per row.
+//  - 128-bit targets (wasm, SSE4): 4 x 8. Without FMA, MulAdd is mul + add and needs a temporary, so
+//    8 accumulators + 2 B + 1 A + 1 product = 12 registers; V8 on x86-64 has 15 usable xmm registers and a
+//    6 x 8 tile (16 live) spills.
+//  - AVX2 (16 ymm, FMA): 6 x 16, 12 accumulators + 2 B + 1 A.
+//  - AVX-512 (32 zmm): 8 x 32, 16 accumulators.
+constexpr size_t kGemmLanes = hn::MaxLanes(GemmTag());
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+constexpr size_t kGemmMR = 8;
+#elif HWY_ARCH_X86 && HWY_TARGET == HWY_AVX2
+constexpr size_t kGemmMR = 6;
+#else
+constexpr size_t kGemmMR = 4;
+#endif
+constexpr size_t kGemmNR = 2 * kGemmLanes;
+static_assert(kGemmMC % kGemmMR == 0, "M-blocks hold whole slivers");
+
+// With one or two rows the accumulators alone do not hide the add latency (4 cycles, 2 per cycle on
+// x86), so those tiles split k into interleaved phases with their own accumulators, summed at the end.
+constexpr size_t GemmPhases(size_t rows) { return rows == 1 ? 4 : rows == 2 ? 2 : 1; }
+
+// One k step: two B vectors times one splatted A value per row, into phase `p`'s accumulators.
+template <size_t kRows, size_t kPhases>
+HWY_INLINE void GemmStep(const float* HWY_RESTRICT a, const float* HWY_RESTRICT b, const size_t p,
+                         GemmVec (&acc0)[kPhases][kRows], GemmVec (&acc1)[kPhases][kRows]) {
+  const GemmTag d;
+  const GemmVec b0 = hn::LoadU(d, b);
+  const GemmVec b1 = hn::LoadU(d, b + kGemmLanes);
+  for (size_t r = 0; r < kRows; ++r) {
+    const GemmVec av = hn::Set(d, a[r]);
+    acc0[p][r] = hn::MulAdd(av, b0, acc0[p][r]);
+    acc1[p][r] = hn::MulAdd(av, b1, acc1[p][r]);
+  }
+}
+
+// C[rows x cols] (=|+=) A[rows x kc] * B[kc x NR] (+ bias), cols <= NR. `a` is a packed A sliver (row k at
+// a + k * kGemmMR); row k of B is at b + k * ldb (ldb = NR for a packed panel). load_c adds the existing C
+// (accumulation, or a K-block after the first); bias (null after the first K-block) is per column.
+//
+// The k loop is deliberately not unrolled for three or more rows: LLVM and V8 both reschedule an unrolled
+// body so that all loads come first, and V8 then spills the accumulators (measured: half the speed).
+template <size_t kRows>
+HWY_NOINLINE void GemmMicroKernel(const size_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRICT b,
+                                  const size_t ldb, float* HWY_RESTRICT c, const size_t ldc, const size_t cols,
+                                  const float* HWY_RESTRICT bias, const bool load_c) {
+  const GemmTag d;
+  constexpr size_t N = kGemmLanes;
+  constexpr size_t kPhases = GemmPhases(kRows);
+  GemmVec acc0[kPhases][kRows];
+  GemmVec acc1[kPhases][kRows];
+  for (size_t p = 0; p < kPhases; ++p) {
+    for (size_t r = 0; r < kRows; ++r) {
+      acc0[p][r] = hn::Zero(d);
+      acc1[p][r] = hn::Zero(d);
+    }
+  }
+
+  size_t k = 0;
+  if constexpr (kPhases > 1) {
+    for (; k + kPhases <= kc; k += kPhases) {
+      for (size_t p = 0; p < kPhases; ++p) {
+        GemmStep<kRows>(a, b, p, acc0, acc1);
+        a += kGemmMR;
+        b += ldb;
+      }
+    }
+  }
+  for (; k < kc; ++k) {
+    GemmStep<kRows>(a, b, 0, acc0, acc1);
+    a += kGemmMR;
+    b += ldb;
+  }
+  for (size_t p = 1; p < kPhases; ++p) {
+    for (size_t r = 0; r < kRows; ++r) {
+      acc0[0][r] = hn::Add(acc0[0][r], acc0[p][r]);
+      acc1[0][r] = hn::Add(acc1[0][r], acc1[p][r]);
+    }
+  }
+
+  if (cols == kGemmNR) {
+    for (size_t r = 0; r < kRows; ++r) {
+      GemmVec c0 = acc0[0][r];
+      GemmVec c1 = acc1[0][r];
+      float* HWY_RESTRICT row = c + r * ldc;
+      if (bias) {
+        c0 = hn::Add(c0, hn::LoadU(d, bias));
+        c1 = hn::Add(c1, hn::LoadU(d, bias + N));
+      }
+      if (load_c) {
+        c0 = hn::Add(c0, hn::LoadU(d, row));
+        c1 = hn::Add(c1, hn::LoadU(d, row + N));
+      }
+      hn::StoreU(c0, d, row);
+      hn::StoreU(c1, d, row + N);
+    }
+    return;
+  }
+  // Column tail (last panel only): spill the tile and finish the valid columns in scalar code, so nothing
+  // past column N of C or bias is touched.
+  HWY_ALIGN float tile[kRows * kGemmNR];
+  for (size_t r = 0; r < kRows; ++r) {
+    hn::Store(acc0[0][r], d, tile + r * kGemmNR);
+    hn::Store(acc1[0][r], d, tile + r * kGemmNR + N);
+  }
+  for (size_t r = 0; r < kRows; ++r) {
+    float* HWY_RESTRICT row = c + r * ldc;
+    for (size_t j = 0; j < cols; ++j) {
+      float v = tile[r * kGemmNR + j];
+      if (bias) v += bias[j];
+      if (load_c) v += row[j];
+      row[j] = v;
+    }
+  }
+}
+
+using GemmKernelFn = void (*)(size_t kc, const float* a, const float* b, size_t ldb, float* c, size_t ldc,
+                              size_t cols, const float* bias, bool load_c);
+
+// Micro-kernels for 1 .. kGemmMR rows, indexed by rows - 1. Calling through this table also keeps each
+// kernel a separate wasm function: Binaryen ignores noinline and would otherwise inline every kernel into
+// the loop nest, and V8's register allocator then spills the accumulators of that one huge function
+// (measured: 8 GFLOPS instead of 20+).
+template <size_t... kRowsMinus1>
+constexpr auto MakeGemmKernelTable(std::index_sequence<kRowsMinus1...>) {
+  return std::array<GemmKernelFn, sizeof...(kRowsMinus1)>{&GemmMicroKernel<kRowsMinus1 + 1>...};
+}
+constexpr std::array<GemmKernelFn, kGemmMR> kGemmKernels = MakeGemmKernelTable(std::make_index_sequence<kGemmMR>());
+
+// Packs rows [0, mc) x k [0, kc) of op(A) (at its block origin `a`) into MR-row slivers (layout above).
+// Rows of a partial last sliver past mc are left unset: the kernel for fewer rows never reads them.
+inline void GemmPackA(const float* HWY_RESTRICT a, const size_t lda, const bool trans_a, const size_t mc,
+                      const size_t kc, float* HWY_RESTRICT packed) {
+  for (size_t i = 0; i < mc; i += kGemmMR) {
+    const size_t rows = std::min(kGemmMR, mc - i);
+    float* HWY_RESTRICT sliver = packed + i * kc;
+    if (trans_a) {
+      // op(A)(m, k) = a[k * lda + m]: the MR values of one k are adjacent already.
+      for (size_t k = 0; k < kc; ++k) {
+        const float* HWY_RESTRICT src = a + k * lda + i;
+        for (size_t r = 0; r < rows; ++r) sliver[k * kGemmMR + r] = src[r];
+      }
+    } else {
+      for (size_t r = 0; r < rows; ++r) {
+        const float* HWY_RESTRICT src = a + (i + r) * lda;
+        for (size_t k = 0; k < kc; ++k) sliver[k * kGemmMR + r] = src[k];
+      }
+    }
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace kerasm::kernels
+HWY_AFTER_NAMESPACE();
+
+#endif  // KERASM_KERNELS_GEMM_INL_H_
