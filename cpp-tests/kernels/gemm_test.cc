@@ -1,7 +1,7 @@
 // GEMM against a scalar reference with double accumulation, on every Highway target compiled in (natively
 // SSSE3/SSE4/AVX2/AVX-512/scalar; in wasm the one static target). Shapes sweep the edges of the tiles
-// (MR in 4..8 rows, NR = 2 vectors = 2..32 columns), the M-block (120 rows), the K-block (256) and the
-// packing groups (8 panels), with transposes, bias, accumulation, padded leading dimensions, a C pre-filled
+// (MR in 4..8 rows, NR = 2 vectors = 2..32 columns), the M-block (120 rows), the K-block (256), the
+// packing groups (8 panels) and Gemm's N-block (1024), with transposes, bias, accumulation, padded leading dimensions, a C pre-filled
 // with NaN, and guards around C and the packed buffer.
 #include "kernels/gemm.h"
 
@@ -162,7 +162,8 @@ TEST_P(GemmTest, LongKSplitsIntoBlocks) {
   }
 }
 
-// M across the M-block (120 rows) and N across the packing groups (8 panels: 64, 128 or 256 columns).
+// M across the M-block (120 rows), N across the packing groups (8 panels: 64, 128 or 256 columns) and
+// across Gemm's N-block (1024).
 TEST_P(GemmTest, LargeMAndN) {
   Run({119, 9, 5});
   Run({120, 9, 5});
@@ -176,6 +177,13 @@ TEST_P(GemmTest, LargeMAndN) {
   wide.trans_b = true;
   wide.pad = 3;
   Run(wide);
+  // Past Gemm's N-block (1024 columns packed per call).
+  Case wider{3, 1031, 5};
+  wider.bias = true;
+  Run(wider);
+  wider.trans_b = true;
+  wider.K = 260;
+  Run(wider);
   for (bool accumulate : {false, true}) {
     Case big{130, 300, 300};
     big.bias = true;

@@ -65,14 +65,14 @@ HWY_INLINE void GemmStep(const float* HWY_RESTRICT a, const float* HWY_RESTRICT 
 }
 
 // C[rows x cols] (=|+=) A[rows x kc] * B[kc x NR] (+ bias), cols <= NR. `a` is a packed A sliver (row k at
-// a + k * kGemmMR); row k of B is at b + k * ldb (ldb = NR for a packed panel). load_c adds the existing C
+// a + k * kGemmMR), `b` a packed B panel (row k at b + k * kGemmNR). load_c adds the existing C
 // (accumulation, or a K-block after the first); bias (null after the first K-block) is per column.
 //
 // The k loop is deliberately not unrolled for three or more rows: LLVM and V8 both reschedule an unrolled
 // body so that all loads come first, and V8 then spills the accumulators (measured: half the speed).
 template <size_t kRows>
 HWY_NOINLINE void GemmMicroKernel(const size_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRICT b,
-                                  const size_t ldb, float* HWY_RESTRICT c, const size_t ldc, const size_t cols,
+                                  float* HWY_RESTRICT c, const size_t ldc, const size_t cols,
                                   const float* HWY_RESTRICT bias, const bool load_c) {
   const GemmTag d;
   constexpr size_t N = kGemmLanes;
@@ -92,14 +92,14 @@ HWY_NOINLINE void GemmMicroKernel(const size_t kc, const float* HWY_RESTRICT a, 
       for (size_t p = 0; p < kPhases; ++p) {
         GemmStep<kRows>(a, b, p, acc0, acc1);
         a += kGemmMR;
-        b += ldb;
+        b += kGemmNR;
       }
     }
   }
   for (; k < kc; ++k) {
     GemmStep<kRows>(a, b, 0, acc0, acc1);
     a += kGemmMR;
-    b += ldb;
+    b += kGemmNR;
   }
   for (size_t p = 1; p < kPhases; ++p) {
     for (size_t r = 0; r < kRows; ++r) {
@@ -144,8 +144,8 @@ HWY_NOINLINE void GemmMicroKernel(const size_t kc, const float* HWY_RESTRICT a, 
   }
 }
 
-using GemmKernelFn = void (*)(size_t kc, const float* a, const float* b, size_t ldb, float* c, size_t ldc,
-                              size_t cols, const float* bias, bool load_c);
+using GemmKernelFn = void (*)(size_t kc, const float* a, const float* b, float* c, size_t ldc, size_t cols,
+                              const float* bias, bool load_c);
 
 // Micro-kernels for 1 .. kGemmMR rows, indexed by rows - 1. Calling through this table also keeps each
 // kernel a separate wasm function: Binaryen ignores noinline and would otherwise inline every kernel into

@@ -18,6 +18,9 @@ constexpr size_t kGemmKC = 256;
 // M-block: the packed kMC x kKC block of A (96 KiB) is reused from L2 for every column panel. A multiple of
 // every target's MR (4, 6, 8).
 constexpr size_t kGemmMC = 120;
+// N-block of Gemm, which packs B per call: a kKC x kNC block of packed B (1 MiB) stays in L2 while every
+// row of A meets it.
+constexpr size_t kGemmNC = 1024;
 // Scratch for one packed block of A, per thread.
 float* GemmPackedABlock();
 }  // namespace kerasm::kernels
@@ -84,24 +87,12 @@ void PackBImpl(const float* HWY_RESTRICT B, size_t ldb, bool trans_b, size_t K, 
   if (N % NR) PackBPanel(B, ldb, trans_b, K, full * NR, N % NR, packed + full * K * NR);
 }
 
-// Where the micro-kernel finds op(B): full panel p at full + p * panel_stride, row k at + k * ldb; the last,
-// partial panel (if N % NR) is always packed, at `tail` with rows NR apart.
-struct GemmBView {
-  const float* full;
-  size_t panel_stride;
-  size_t ldb;
-  const float* tail;
-};
-
-GemmBView PackedView(const float* packed, size_t K, size_t N) {
-  return {packed, K * kGemmNR, kGemmNR, packed + (N / kGemmNR) * K * kGemmNR};
-}
-
-void GemmBlocked(size_t M, size_t N, size_t K, const float* A, size_t lda, bool trans_a, const GemmBView& bv,
+// C (=|+=) op(A) * B for a B packed as GemmPackB does (K x N here, which may be one K-block of a larger
+// product: the caller offsets A and sets accumulate).
+void GemmBlocked(size_t M, size_t N, size_t K, const float* A, size_t lda, bool trans_a, const float* packed_b,
                  const float* bias, float* C, size_t ldc, bool accumulate) {
   float* packed_a = GemmPackedABlock();
   const size_t panels = NumPanels(N);
-  const size_t full_panels = N / kGemmNR;
   // With a single sliver of rows nothing reuses a B sliver from L1, so K is not split (up to what the A
   // scratch holds): B then streams through in long sequential runs.
   const size_t kc_max = M <= kGemmMR ? kGemmMC * kGemmKC / kGemmMR : kGemmKC;
@@ -115,14 +106,11 @@ void GemmBlocked(size_t M, size_t N, size_t K, const float* A, size_t lda, bool 
       for (size_t p = 0; p < panels; ++p) {
         const size_t n0 = p * kGemmNR;
         const size_t cols = std::min(kGemmNR, N - n0);
-        const bool in_full = p < full_panels;
-        const size_t ldb = in_full ? bv.ldb : kGemmNR;
-        const float* b = (in_full ? bv.full + p * bv.panel_stride : bv.tail) + pc * ldb;
+        const float* b = packed_b + p * K * kGemmNR + pc * kGemmNR;
         const float* panel_bias = (bias && pc == 0) ? bias + n0 : nullptr;
         for (size_t i = 0; i < mc; i += kGemmMR) {
           const size_t rows = std::min(kGemmMR, mc - i);
-          kGemmKernels[rows - 1](kc, packed_a + i * kc, b, ldb, C + (ic + i) * ldc + n0, ldc, cols, panel_bias,
-                                 load_c);
+          kGemmKernels[rows - 1](kc, packed_a + i * kc, b, C + (ic + i) * ldc + n0, ldc, cols, panel_bias, load_c);
         }
       }
     }
@@ -146,8 +134,8 @@ void GemmPackedImpl(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda
   if (M <= 0 || N <= 0) return;
   const auto m = static_cast<size_t>(M), n = static_cast<size_t>(N), k = static_cast<size_t>(K);
   if (K <= 0) return GemmEmptyK(m, n, bias, C, static_cast<size_t>(ldc), accumulate);
-  GemmBlocked(m, n, k, A, static_cast<size_t>(lda), trans_a, PackedView(packed_b, k, n), bias, C,
-              static_cast<size_t>(ldc), accumulate);
+  GemmBlocked(m, n, k, A, static_cast<size_t>(lda), trans_a, packed_b, bias, C, static_cast<size_t>(ldc),
+              accumulate);
 }
 
 void GemmImpl(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, bool trans_a, const float* B,
@@ -157,16 +145,18 @@ void GemmImpl(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, bool
   const auto m = static_cast<size_t>(M), n = static_cast<size_t>(N), k = static_cast<size_t>(K);
   const auto ldb_ = static_cast<size_t>(ldb), ldc_ = static_cast<size_t>(ldc);
   if (K <= 0) return GemmEmptyK(m, n, bias, C, ldc_, accumulate);
-  // Pack and multiply one group of panels at a time, so the freshly packed panels (K x 8 NR floats,
-  // 256 KiB at K = 1024 in wasm) are still in L2 when the micro-kernels read them; packing all of B
-  // first would write it out to L3 and read it back.
-  constexpr size_t NC = kGemmPackGroup * kGemmNR;
-  for (size_t jc = 0; jc < n; jc += NC) {
-    const size_t nc = std::min(NC, n - jc);
-    float* packed = workspace + jc * k;  // where GemmPackB would put these panels
-    PackBImpl(trans_b ? B + jc * ldb_ : B + jc, ldb_, trans_b, k, nc, packed);
-    GemmBlocked(m, nc, k, A, static_cast<size_t>(lda), trans_a, PackedView(packed, k, nc),
-                bias ? bias + jc : nullptr, C + jc, ldc_, accumulate);
+  // Pack B one block of kGemmKC x kGemmNC at a time and multiply it at once: the block (1 MiB) is still
+  // in L2 when the micro-kernels read it, where packing all of B first would write it out to L3 and read
+  // it back. A is packed once per block, as in GemmPacked.
+  const auto lda_ = static_cast<size_t>(lda);
+  for (size_t jc = 0; jc < n; jc += kGemmNC) {
+    const size_t nc = std::min(kGemmNC, n - jc);
+    for (size_t pc = 0; pc < k; pc += kGemmKC) {
+      const size_t kc = std::min(kGemmKC, k - pc);
+      PackBImpl(trans_b ? B + jc * ldb_ + pc : B + pc * ldb_ + jc, ldb_, trans_b, kc, nc, workspace);
+      GemmBlocked(m, nc, kc, trans_a ? A + pc * lda_ : A + pc, lda_, trans_a, workspace,
+                  pc == 0 && bias ? bias + jc : nullptr, C + jc, ldc_, accumulate || pc > 0);
+    }
   }
 }
 
