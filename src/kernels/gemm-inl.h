@@ -5,7 +5,8 @@
 // row k of a panel at panel + k * NR; columns past N in the last panel are zero. A K-block of a panel (rows
 // pc .. pc + kc) is one contiguous run the micro-kernel streams from L1.
 // Packed A (per M x K block, in a scratch buffer): slivers of MR rows, each kc x MR floats, element (r, k) at
-// sliver + k * MR + r. The micro-kernel then reads A at constant offsets from one pointer, whatever trans_a.
+// sliver + k * MR + r, so the micro-kernel reads the MR values of one k at constant offsets from one
+// pointer. A transposed A (trans_a) has that layout already, with stride lda, and is read in place.
 #if defined(KERASM_KERNELS_GEMM_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef KERASM_KERNELS_GEMM_INL_H_
 #undef KERASM_KERNELS_GEMM_INL_H_
@@ -64,15 +65,16 @@ HWY_INLINE void GemmStep(const float* HWY_RESTRICT a, const float* HWY_RESTRICT 
   }
 }
 
-// C[rows x cols] (=|+=) A[rows x kc] * B[kc x NR] (+ bias), cols <= NR. `a` is a packed A sliver (row k at
-// a + k * kGemmMR), `b` a packed B panel (row k at b + k * kGemmNR). load_c adds the existing C
+// C[rows x cols] (=|+=) A[rows x kc] * B[kc x NR] (+ bias), cols <= NR. A is k-major: A(r, k) = a[k * lda + r]
+// (a packed sliver with lda = MR, or a transposed A read in place); `b` is a packed B panel (row k at
+// b + k * kGemmNR). load_c adds the existing C
 // (accumulation, or a K-block after the first); bias (null after the first K-block) is per column.
 //
 // The k loop is deliberately not unrolled for three or more rows: LLVM and V8 both reschedule an unrolled
 // body so that all loads come first, and V8 then spills the accumulators (measured: half the speed).
 template <size_t kRows>
-HWY_NOINLINE void GemmMicroKernel(const size_t kc, const float* HWY_RESTRICT a, const float* HWY_RESTRICT b,
-                                  float* HWY_RESTRICT c, const size_t ldc, const size_t cols,
+HWY_NOINLINE void GemmMicroKernel(const size_t kc, const float* HWY_RESTRICT a, const size_t lda,
+                                  const float* HWY_RESTRICT b, float* HWY_RESTRICT c, const size_t ldc, const size_t cols,
                                   const float* HWY_RESTRICT bias, const bool load_c) {
   const GemmTag d;
   constexpr size_t N = kGemmLanes;
@@ -91,14 +93,14 @@ HWY_NOINLINE void GemmMicroKernel(const size_t kc, const float* HWY_RESTRICT a, 
     for (; k + kPhases <= kc; k += kPhases) {
       for (size_t p = 0; p < kPhases; ++p) {
         GemmStep<kRows>(a, b, p, acc0, acc1);
-        a += kGemmMR;
+        a += lda;
         b += kGemmNR;
       }
     }
   }
   for (; k < kc; ++k) {
     GemmStep<kRows>(a, b, 0, acc0, acc1);
-    a += kGemmMR;
+    a += lda;
     b += kGemmNR;
   }
   for (size_t p = 1; p < kPhases; ++p) {
@@ -144,8 +146,8 @@ HWY_NOINLINE void GemmMicroKernel(const size_t kc, const float* HWY_RESTRICT a, 
   }
 }
 
-using GemmKernelFn = void (*)(size_t kc, const float* a, const float* b, float* c, size_t ldc, size_t cols,
-                              const float* bias, bool load_c);
+using GemmKernelFn = void (*)(size_t kc, const float* a, size_t lda, const float* b, float* c, size_t ldc,
+                              size_t cols, const float* bias, bool load_c);
 
 // Micro-kernels for 1 .. kGemmMR rows, indexed by rows - 1. Calling through this table also keeps each
 // kernel a separate wasm function: Binaryen ignores noinline and would otherwise inline every kernel into
@@ -157,24 +159,43 @@ constexpr auto MakeGemmKernelTable(std::index_sequence<kRowsMinus1...>) {
 }
 constexpr std::array<GemmKernelFn, kGemmMR> kGemmKernels = MakeGemmKernelTable(std::make_index_sequence<kGemmMR>());
 
-// Packs rows [0, mc) x k [0, kc) of op(A) (at its block origin `a`) into MR-row slivers (layout above).
-// Rows of a partial last sliver past mc are left unset: the kernel for fewer rows never reads them.
-inline void GemmPackA(const float* HWY_RESTRICT a, const size_t lda, const bool trans_a, const size_t mc,
-                      const size_t kc, float* HWY_RESTRICT packed) {
+// Packs rows [0, mc) x k [0, kc) of a row-major A (element (m, k) at a[m * lda + k]) into MR-row slivers,
+// k-major (layout above): a transpose, done 4 x 4 with 128-bit vectors. Rows of a partial last sliver past
+// mc are left unset: the kernel for fewer rows never reads them.
+inline void GemmPackA(const float* HWY_RESTRICT a, const size_t lda, const size_t mc, const size_t kc,
+                      float* HWY_RESTRICT packed) {
   for (size_t i = 0; i < mc; i += kGemmMR) {
     const size_t rows = std::min(kGemmMR, mc - i);
     float* HWY_RESTRICT sliver = packed + i * kc;
-    if (trans_a) {
-      // op(A)(m, k) = a[k * lda + m]: the MR values of one k are adjacent already.
-      for (size_t k = 0; k < kc; ++k) {
-        const float* HWY_RESTRICT src = a + k * lda + i;
-        for (size_t r = 0; r < rows; ++r) sliver[k * kGemmMR + r] = src[r];
+    size_t r = 0;
+#if HWY_TARGET != HWY_SCALAR
+    const hn::Full128<float> d4;
+    for (; r + 4 <= rows; r += 4) {
+      const float* HWY_RESTRICT src = a + (i + r) * lda;
+      size_t k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const auto v0 = hn::LoadU(d4, src + k);
+        const auto v1 = hn::LoadU(d4, src + lda + k);
+        const auto v2 = hn::LoadU(d4, src + 2 * lda + k);
+        const auto v3 = hn::LoadU(d4, src + 3 * lda + k);
+        const auto t0 = hn::InterleaveLower(d4, v0, v1);  // r0k0 r1k0 r0k1 r1k1
+        const auto t1 = hn::InterleaveLower(d4, v2, v3);  // r2k0 r3k0 r2k1 r3k1
+        const auto t2 = hn::InterleaveUpper(d4, v0, v1);  // r0k2 r1k2 r0k3 r1k3
+        const auto t3 = hn::InterleaveUpper(d4, v2, v3);  // r2k2 r3k2 r2k3 r3k3
+        float* HWY_RESTRICT dst = sliver + k * kGemmMR + r;
+        hn::StoreU(hn::ConcatLowerLower(d4, t1, t0), d4, dst);
+        hn::StoreU(hn::ConcatUpperUpper(d4, t1, t0), d4, dst + kGemmMR);
+        hn::StoreU(hn::ConcatLowerLower(d4, t3, t2), d4, dst + 2 * kGemmMR);
+        hn::StoreU(hn::ConcatUpperUpper(d4, t3, t2), d4, dst + 3 * kGemmMR);
       }
-    } else {
-      for (size_t r = 0; r < rows; ++r) {
-        const float* HWY_RESTRICT src = a + (i + r) * lda;
-        for (size_t k = 0; k < kc; ++k) sliver[k * kGemmMR + r] = src[k];
+      for (; k < kc; ++k) {
+        for (size_t j = 0; j < 4; ++j) sliver[k * kGemmMR + r + j] = src[j * lda + k];
       }
+    }
+#endif
+    for (; r < rows; ++r) {
+      const float* HWY_RESTRICT src = a + (i + r) * lda;
+      for (size_t k = 0; k < kc; ++k) sliver[k * kGemmMR + r] = src[k];
     }
   }
 }

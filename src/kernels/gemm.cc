@@ -102,7 +102,8 @@ void GemmBlocked(size_t M, size_t N, size_t K, const float* A, size_t lda, bool 
     const bool load_c = accumulate || pc > 0;
     for (size_t ic = 0; ic < M; ic += kGemmMC) {
       const size_t mc = std::min(kGemmMC, M - ic);
-      GemmPackA(trans_a ? A + pc * lda + ic : A + ic * lda + pc, lda, trans_a, mc, kc, packed_a);
+      // Row-major A is transposed into k-major slivers; a transposed A is k-major already.
+      if (!trans_a) GemmPackA(A + ic * lda + pc, lda, mc, kc, packed_a);
       for (size_t p = 0; p < panels; ++p) {
         const size_t n0 = p * kGemmNR;
         const size_t cols = std::min(kGemmNR, N - n0);
@@ -110,7 +111,9 @@ void GemmBlocked(size_t M, size_t N, size_t K, const float* A, size_t lda, bool 
         const float* panel_bias = (bias && pc == 0) ? bias + n0 : nullptr;
         for (size_t i = 0; i < mc; i += kGemmMR) {
           const size_t rows = std::min(kGemmMR, mc - i);
-          kGemmKernels[rows - 1](kc, packed_a + i * kc, b, C + (ic + i) * ldc + n0, ldc, cols, panel_bias, load_c);
+          const float* a = trans_a ? A + pc * lda + ic + i : packed_a + i * kc;
+          kGemmKernels[rows - 1](kc, a, trans_a ? lda : kGemmMR, b, C + (ic + i) * ldc + n0, ldc, cols, panel_bias,
+                                 load_c);
         }
       }
     }
