@@ -159,44 +159,51 @@ constexpr auto MakeGemmKernelTable(std::index_sequence<kRowsMinus1...>) {
 }
 constexpr std::array<GemmKernelFn, kGemmMR> kGemmKernels = MakeGemmKernelTable(std::make_index_sequence<kGemmMR>());
 
+// dst[k * dst_stride + r] = src[r * src_stride + k] for r < rows, k < kc: the transpose both packings need
+// (row-major A into k-major slivers, a transposed B into panels), done 4 x 4 with 128-bit vectors.
+// Not inlined: GCC's loop analysis of the scalar tail after constant propagation raises a false
+// -Waggressive-loop-optimizations warning.
+static HWY_NOINLINE void GemmTransposeInto(const float* HWY_RESTRICT src, const size_t src_stride,
+                                           const size_t rows, const size_t kc, float* HWY_RESTRICT dst,
+                                           const size_t dst_stride) {
+  size_t r = 0;
+#if HWY_TARGET != HWY_SCALAR
+  const hn::Full128<float> d4;
+  for (; r + 4 <= rows; r += 4) {
+    const float* HWY_RESTRICT s = src + r * src_stride;
+    size_t k = 0;
+    for (; k + 4 <= kc; k += 4) {
+      const auto v0 = hn::LoadU(d4, s + k);
+      const auto v1 = hn::LoadU(d4, s + src_stride + k);
+      const auto v2 = hn::LoadU(d4, s + 2 * src_stride + k);
+      const auto v3 = hn::LoadU(d4, s + 3 * src_stride + k);
+      const auto t0 = hn::InterleaveLower(d4, v0, v1);  // r0k0 r1k0 r0k1 r1k1
+      const auto t1 = hn::InterleaveLower(d4, v2, v3);  // r2k0 r3k0 r2k1 r3k1
+      const auto t2 = hn::InterleaveUpper(d4, v0, v1);  // r0k2 r1k2 r0k3 r1k3
+      const auto t3 = hn::InterleaveUpper(d4, v2, v3);  // r2k2 r3k2 r2k3 r3k3
+      float* HWY_RESTRICT o = dst + k * dst_stride + r;
+      hn::StoreU(hn::ConcatLowerLower(d4, t1, t0), d4, o);
+      hn::StoreU(hn::ConcatUpperUpper(d4, t1, t0), d4, o + dst_stride);
+      hn::StoreU(hn::ConcatLowerLower(d4, t3, t2), d4, o + 2 * dst_stride);
+      hn::StoreU(hn::ConcatUpperUpper(d4, t3, t2), d4, o + 3 * dst_stride);
+    }
+    for (; k < kc; ++k) {
+      for (size_t j = 0; j < 4; ++j) dst[k * dst_stride + r + j] = s[j * src_stride + k];
+    }
+  }
+#endif
+  for (; r < rows; ++r) {
+    for (size_t k = 0; k < kc; ++k) dst[k * dst_stride + r] = src[r * src_stride + k];
+  }
+}
+
 // Packs rows [0, mc) x k [0, kc) of a row-major A (element (m, k) at a[m * lda + k]) into MR-row slivers,
-// k-major (layout above): a transpose, done 4 x 4 with 128-bit vectors. Rows of a partial last sliver past
-// mc are left unset: the kernel for fewer rows never reads them.
+// k-major (layout above). Rows of a partial last sliver past mc are left unset: the kernel for fewer rows
+// never reads them.
 inline void GemmPackA(const float* HWY_RESTRICT a, const size_t lda, const size_t mc, const size_t kc,
                       float* HWY_RESTRICT packed) {
   for (size_t i = 0; i < mc; i += kGemmMR) {
-    const size_t rows = std::min(kGemmMR, mc - i);
-    float* HWY_RESTRICT sliver = packed + i * kc;
-    size_t r = 0;
-#if HWY_TARGET != HWY_SCALAR
-    const hn::Full128<float> d4;
-    for (; r + 4 <= rows; r += 4) {
-      const float* HWY_RESTRICT src = a + (i + r) * lda;
-      size_t k = 0;
-      for (; k + 4 <= kc; k += 4) {
-        const auto v0 = hn::LoadU(d4, src + k);
-        const auto v1 = hn::LoadU(d4, src + lda + k);
-        const auto v2 = hn::LoadU(d4, src + 2 * lda + k);
-        const auto v3 = hn::LoadU(d4, src + 3 * lda + k);
-        const auto t0 = hn::InterleaveLower(d4, v0, v1);  // r0k0 r1k0 r0k1 r1k1
-        const auto t1 = hn::InterleaveLower(d4, v2, v3);  // r2k0 r3k0 r2k1 r3k1
-        const auto t2 = hn::InterleaveUpper(d4, v0, v1);  // r0k2 r1k2 r0k3 r1k3
-        const auto t3 = hn::InterleaveUpper(d4, v2, v3);  // r2k2 r3k2 r2k3 r3k3
-        float* HWY_RESTRICT dst = sliver + k * kGemmMR + r;
-        hn::StoreU(hn::ConcatLowerLower(d4, t1, t0), d4, dst);
-        hn::StoreU(hn::ConcatUpperUpper(d4, t1, t0), d4, dst + kGemmMR);
-        hn::StoreU(hn::ConcatLowerLower(d4, t3, t2), d4, dst + 2 * kGemmMR);
-        hn::StoreU(hn::ConcatUpperUpper(d4, t3, t2), d4, dst + 3 * kGemmMR);
-      }
-      for (; k < kc; ++k) {
-        for (size_t j = 0; j < 4; ++j) sliver[k * kGemmMR + r + j] = src[j * lda + k];
-      }
-    }
-#endif
-    for (; r < rows; ++r) {
-      const float* HWY_RESTRICT src = a + (i + r) * lda;
-      for (size_t k = 0; k < kc; ++k) sliver[k * kGemmMR + r] = src[k];
-    }
+    GemmTransposeInto(a + i * lda, lda, std::min(kGemmMR, mc - i), kc, packed + i * kc, kGemmMR);
   }
 }
 

@@ -49,11 +49,8 @@ void PackBPanel(const float* HWY_RESTRICT B, size_t ldb, bool trans_b, size_t K,
   constexpr size_t NR = kGemmNR;
   if (cols < NR) std::memset(panel, 0, K * NR * sizeof(float));
   if (trans_b) {
-    // op(B)(k, n) = B[n * ldb + k]: read each stored row of B contiguously.
-    for (size_t j = 0; j < cols; ++j) {
-      const float* HWY_RESTRICT src = B + (n0 + j) * ldb;
-      for (size_t k = 0; k < K; ++k) panel[k * NR + j] = src[k];
-    }
+    // op(B)(k, n) = B[n * ldb + k]: the panel is a transpose of `cols` stored rows of B.
+    GemmTransposeInto(B + n0 * ldb, ldb, cols, K, panel, NR);
   } else {
     for (size_t k = 0; k < K; ++k) std::memcpy(panel + k * NR, B + k * ldb + n0, cols * sizeof(float));
   }
