@@ -159,6 +159,50 @@ constexpr auto MakeGemmKernelTable(std::index_sequence<kRowsMinus1...>) {
 }
 constexpr std::array<GemmKernelFn, kGemmMR> kGemmKernels = MakeGemmKernelTable(std::make_index_sequence<kGemmMR>());
 
+// c[n] (=|+=) sum_k a[k * a_stride] * B[k * ldb + n] (+ bias[n]) for one row of C, reading B in place row by
+// row, four rows at a time (four sequential streams the hardware prefetcher follows). With a single row every
+// element of B is used once, so packing it (Gemm's per-call path) would only copy B to read it again.
+static HWY_NOINLINE void GemmRowStreamB(const size_t N, const size_t K, const float* HWY_RESTRICT a,
+                                        const size_t a_stride, const float* HWY_RESTRICT B, const size_t ldb,
+                                        const float* HWY_RESTRICT bias, float* HWY_RESTRICT c,
+                                        const bool accumulate) {
+  const GemmTag d;
+  constexpr size_t L = kGemmLanes;
+  size_t n = 0;
+  for (; n + L <= N; n += L) {
+    GemmVec v = bias ? hn::LoadU(d, bias + n) : hn::Zero(d);
+    if (accumulate) v = hn::Add(hn::LoadU(d, c + n), v);
+    hn::StoreU(v, d, c + n);
+  }
+  for (; n < N; ++n) c[n] = (accumulate ? c[n] : 0.f) + (bias ? bias[n] : 0.f);
+
+  size_t k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const float s0 = a[k * a_stride], s1 = a[(k + 1) * a_stride];
+    const float s2 = a[(k + 2) * a_stride], s3 = a[(k + 3) * a_stride];
+    const GemmVec a0 = hn::Set(d, s0), a1 = hn::Set(d, s1), a2 = hn::Set(d, s2), a3 = hn::Set(d, s3);
+    const float* HWY_RESTRICT b0 = B + k * ldb;
+    const float* HWY_RESTRICT b1 = b0 + ldb;
+    const float* HWY_RESTRICT b2 = b1 + ldb;
+    const float* HWY_RESTRICT b3 = b2 + ldb;
+    for (n = 0; n + L <= N; n += L) {
+      GemmVec v = hn::MulAdd(a0, hn::LoadU(d, b0 + n), hn::LoadU(d, c + n));
+      v = hn::MulAdd(a1, hn::LoadU(d, b1 + n), v);
+      v = hn::MulAdd(a2, hn::LoadU(d, b2 + n), v);
+      v = hn::MulAdd(a3, hn::LoadU(d, b3 + n), v);
+      hn::StoreU(v, d, c + n);
+    }
+    for (; n < N; ++n) c[n] = c[n] + s0 * b0[n] + s1 * b1[n] + s2 * b2[n] + s3 * b3[n];
+  }
+  for (; k < K; ++k) {
+    const float s = a[k * a_stride];
+    const GemmVec av = hn::Set(d, s);
+    const float* HWY_RESTRICT b = B + k * ldb;
+    for (n = 0; n + L <= N; n += L) hn::StoreU(hn::MulAdd(av, hn::LoadU(d, b + n), hn::LoadU(d, c + n)), d, c + n);
+    for (; n < N; ++n) c[n] += s * b[n];
+  }
+}
+
 // dst[k * dst_stride + r] = src[r * src_stride + k] for r < rows, k < kc: the transpose both packings need
 // (row-major A into k-major slivers, a transposed B into panels), done 4 x 4 with 128-bit vectors.
 // Not inlined: GCC's loop analysis of the scalar tail after constant propagation raises a false

@@ -145,6 +145,9 @@ void GemmImpl(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, bool
   const auto m = static_cast<size_t>(M), n = static_cast<size_t>(N), k = static_cast<size_t>(K);
   const auto ldb_ = static_cast<size_t>(ldb), ldc_ = static_cast<size_t>(ldc);
   if (K <= 0) return GemmEmptyK(m, n, bias, C, ldc_, accumulate);
+  if (m == 1 && !trans_b) {
+    return GemmRowStreamB(n, k, A, trans_a ? static_cast<size_t>(lda) : 1, B, ldb_, bias, C, accumulate);
+  }
   // Pack B one block of kGemmKC x kGemmNC at a time and multiply it at once: the block (1 MiB) is still
   // in L2 when the micro-kernels read it, where packing all of B first would write it out to L3 and read
   // it back. A is packed once per block, as in GemmPacked.
