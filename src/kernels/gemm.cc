@@ -15,8 +15,8 @@ namespace kerasm::kernels {
 // K-block: a 256 x NR sliver of B (8 KiB at NR = 8, 32 KiB at NR = 32) stays in L1 (48 KiB here) while the
 // micro-kernel sweeps every row of the M-block over it.
 constexpr size_t kGemmKC = 256;
-// M-block: the packed kMC x kKC block of A (96 KiB) is reused from L2 for every column panel. A multiple of
-// every target's MR (4, 6, 8).
+// M-block: the packed kMC x kKC block of A (120 KiB) is reused from L2 for every column panel. A multiple
+// of every target's MR (4, 6, 8).
 constexpr size_t kGemmMC = 120;
 // N-block of Gemm, which packs B per call: a kKC x kNC block of packed B (1 MiB) stays in L2 while every
 // row of A meets it.
@@ -58,8 +58,8 @@ void PackBPanel(const float* HWY_RESTRICT B, size_t ldb, bool trans_b, size_t K,
 
 // Panels packed together: a row of the group is 8 * NR floats (whole cache lines, read once), written to
 // 8 panel streams. The streams are K * NR floats apart, a multiple of 4 KiB when K is a multiple of 128, so
-// they share an L1 set; more than 8 of them (12 ways) evict each other on every row (measured: packing
-// all 128 panels of a 1024 x 1024 B row by row ran at ~1 GB/s).
+// they share an L1 set; more than 8 of them (12 ways) evict each other on every row (measured in wasm:
+// packing all 128 panels of a 1024 x 1024 B row by row ran at ~1 GB/s).
 constexpr size_t kGemmPackGroup = 8;
 
 void PackBImpl(const float* HWY_RESTRICT B, size_t ldb, bool trans_b, size_t K, size_t N,
