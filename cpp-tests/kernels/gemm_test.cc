@@ -48,7 +48,12 @@ void RunCase(const Case& c, Api api, std::mt19937& rng) {
   const int64_t b_rows = c.trans_b ? N : K, b_cols = c.trans_b ? K : N;
   const int64_t lda = a_cols + c.pad, ldb = b_cols + c.pad, ldc = N + c.pad;
 
-  std::vector<float> A(static_cast<size_t>(a_rows * lda + 1)), B(static_cast<size_t>(b_rows * ldb + 1));
+  // Exactly as large as the strided matrices need (no padding after the last row), so that a sanitizer
+  // build catches any read past them.
+  const auto extent = [](int64_t rows, int64_t cols, int64_t ld) {
+    return static_cast<size_t>(rows == 0 || cols == 0 ? 0 : (rows - 1) * ld + cols);
+  };
+  std::vector<float> A(extent(a_rows, a_cols, lda)), B(extent(b_rows, b_cols, ldb));
   for (float& x : A) x = dist(rng);
   for (float& x : B) x = dist(rng);
   std::vector<float> bias(static_cast<size_t>(N));
