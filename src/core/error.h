@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
+#include <cstdint>
 
 namespace kerasm {
 
@@ -37,6 +39,9 @@ class IndexError : public Error {
  public:
   using Error::Error;
 };
+
+// Shapes print as [2,3,4] in messages (defined in shape.cc; declared here so Fail can see it).
+std::ostream& operator<<(std::ostream& os, const std::vector<int64_t>& shape);
 
 // Builds a message from streamable parts: Fail<ShapeError>("matMul: inner dimensions differ: ", a, " vs ", b).
 template <typename E = Error, typename... Parts>

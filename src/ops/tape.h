@@ -41,7 +41,8 @@ class GradientTape {
                                bool allow_unconnected = false);
 
   size_t size() const { return records_.size(); }
-  void Add(TapeRecord record) { records_.push_back(std::move(record)); }
+  bool recording() const { return active_; }
+  void Append(TapeRecord record) { records_.push_back(std::move(record)); }
 
  private:
   std::vector<TapeRecord> records_;

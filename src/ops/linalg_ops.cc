@@ -1,0 +1,154 @@
+// Matrix products: batched matMul with broadcast batch dimensions, and Dense's fused x . kernel + bias.
+#include <vector>
+
+#include "core/error.h"
+#include "kernels/gemm.h"
+#include "kernels/reduce.h"
+#include "ops/op_util.h"
+#include "ops/ops.h"
+
+namespace kerasm::ops {
+using detail::CheckFloat;
+using detail::RecordUnaryOut;
+
+namespace {
+
+// A 64-byte aligned scratch for packing B, reused across calls on this thread: packing happens on every
+// matMul, allocation need not.
+float* PackScratch(int64_t floats) {
+  thread_local Tensor scratch;
+  if (!scratch.defined() || scratch.size() < floats) scratch = Tensor(Shape{floats});
+  return scratch.f32();
+}
+
+Tensor MatMulForward(const Tensor& a, const Tensor& b, bool ta, bool tb) {
+  CheckFloat(a, "matMul", "a");
+  CheckFloat(b, "matMul", "b");
+  if (a.rank() < 2 || b.rank() < 2) {
+    Fail<ShapeError>("matMul: both operands must have rank >= 2, got shapes ", a.shape(), " and ", b.shape());
+  }
+  const int64_t M = ta ? a.dim(-1) : a.dim(-2);
+  const int64_t Ka = ta ? a.dim(-2) : a.dim(-1);
+  const int64_t Kb = tb ? b.dim(-1) : b.dim(-2);
+  const int64_t N = tb ? b.dim(-2) : b.dim(-1);
+  if (Ka != Kb) {
+    Fail<ShapeError>("matMul: inner dimensions differ: a ", a.shape(), (ta ? " (transposed)" : ""), " and b ",
+                     b.shape(), (tb ? " (transposed)" : ""), " give ", Ka, " vs ", Kb);
+  }
+  const int64_t K = Ka;
+  Shape a_batch(a.shape().begin(), a.shape().end() - 2);
+  Shape b_batch(b.shape().begin(), b.shape().end() - 2);
+  Shape batch = BroadcastShapes(a_batch, b_batch, "matMul");
+  Shape out_shape = batch;
+  out_shape.push_back(M);
+  out_shape.push_back(N);
+  Tensor out(out_shape);
+  if (out.size() == 0) return out;
+
+  const int64_t nbatch = ShapeSize(batch);
+  const auto a_strides = BroadcastStrides(a_batch, batch);
+  const auto b_strides = BroadcastStrides(b_batch, batch);
+  const int64_t a_mat = a.dim(-1) * a.dim(-2);
+  const int64_t b_mat = b.dim(-1) * b.dim(-2);
+  const int64_t lda = a.dim(-1);
+  const int64_t ldb = b.dim(-1);
+  float* packed = PackScratch(kernels::GemmPackedBSize(K, N));
+  int64_t packed_for = -1;  // which b matrix `packed` holds: b is packed once when shared across the batch
+  std::vector<int64_t> idx(batch.size(), 0);
+  for (int64_t bi = 0; bi < nbatch; ++bi) {
+    int64_t ao = 0, bo = 0;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      ao += idx[i] * a_strides[i];
+      bo += idx[i] * b_strides[i];
+    }
+    if (bo != packed_for) {
+      kernels::GemmPackB(b.f32() + bo * b_mat, ldb, tb, K, N, packed);
+      packed_for = bo;
+    }
+    kernels::GemmPacked(M, N, K, a.f32() + ao * a_mat, lda, ta, packed, nullptr, out.f32() + bi * M * N, N,
+                        false);
+    for (size_t i = batch.size(); i-- > 0;) {
+      if (++idx[i] < batch[i]) break;
+      idx[i] = 0;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor MatMul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
+  Tensor out = MatMulForward(a, b, ta, tb);
+  RecordUnaryOut("matMul", {a, b}, out, [a, b, ta, tb](const Tensor& g) {
+    Tensor ga, gb;
+    if (!ta && !tb) {
+      ga = MatMul(g, b, false, true);
+      gb = MatMul(a, g, true, false);
+    } else if (!ta && tb) {
+      ga = MatMul(g, b, false, false);
+      gb = MatMul(g, a, true, false);
+    } else if (ta && !tb) {
+      ga = MatMul(b, g, false, true);
+      gb = MatMul(a, g, false, false);
+    } else {
+      ga = MatMul(b, g, true, true);
+      gb = MatMul(g, a, true, true);
+    }
+    return std::vector<Tensor>{SumToShape(ga, a.shape()), SumToShape(gb, b.shape())};
+  });
+  return out;
+}
+
+Tensor Dense(const Tensor& x, const Tensor& kernel, const Tensor& bias) {
+  CheckFloat(x, "dense", "input");
+  CheckFloat(kernel, "dense", "kernel");
+  if (x.rank() < 1) Fail<ShapeError>("dense: input must have rank >= 1, got a scalar");
+  if (kernel.rank() != 2) Fail<ShapeError>("dense: kernel must have rank 2, got shape ", kernel.shape());
+  const int64_t in = x.dim(-1);
+  const int64_t units = kernel.dim(1);
+  if (kernel.dim(0) != in) {
+    Fail<ShapeError>("dense: input's last dimension ", in, " (shape ", x.shape(), ") does not match kernel ",
+                     kernel.shape());
+  }
+  if (bias.defined()) {
+    CheckFloat(bias, "dense", "bias");
+    CheckShape(bias, Shape{units}, "dense", "bias");
+  }
+  const int64_t M = x.size() / (in ? in : 1);
+  Shape out_shape = x.shape();
+  out_shape.back() = units;
+  Tensor out(out_shape);
+  if (out.size() > 0) {
+    float* packed = PackScratch(kernels::GemmPackedBSize(in, units));
+    kernels::GemmPackB(kernel.f32(), units, false, in, units, packed);
+    kernels::GemmPacked(M, units, in, x.f32(), in, false, packed, bias.defined() ? bias.f32() : nullptr,
+                        out.f32(), units, false);
+  }
+  std::vector<Tensor> inputs{x, kernel};
+  if (bias.defined()) inputs.push_back(bias);
+  RecordUnaryOut("dense", std::move(inputs), out, [x, kernel, bias, M, in, units](const Tensor& g) {
+    // dx = g . kernel^T, dkernel = x^T . g, dbias = column sums of g.
+    Tensor dx(x.shape());
+    Tensor dk(kernel.shape());
+    if (dx.size()) {
+      float* packed = PackScratch(kernels::GemmPackedBSize(units, in));
+      kernels::GemmPackB(kernel.f32(), units, true, units, in, packed);
+      kernels::GemmPacked(M, in, units, g.f32(), units, false, packed, nullptr, dx.f32(), in, false);
+    }
+    if (dk.size()) {
+      float* packed = PackScratch(kernels::GemmPackedBSize(M, units));
+      kernels::GemmPackB(g.f32(), units, false, M, units, packed);
+      kernels::GemmPacked(in, units, M, x.f32(), in, true, packed, nullptr, dk.f32(), units, false);
+    }
+    std::vector<Tensor> grads{dx, dk};
+    if (bias.defined()) {
+      Tensor db(bias.shape());
+      kernels::Reduce(kernels::ReduceOp::kSum, g.f32(), db.f32(), 1, M, units);
+      grads.push_back(db);
+    }
+    return grads;
+  });
+  return out;
+}
+
+}  // namespace kerasm::ops
