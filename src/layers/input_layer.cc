@@ -31,7 +31,10 @@ InputLayer::InputLayer(ConfigReader& config) : Layer(config, "input", /*one_base
 
 Tensors InputLayer::Call(const Tensors& inputs, const CallContext&) { return inputs; }
 
-Shapes InputLayer::ComputeOutputShape(const Shapes&) { return {batch_shape_}; }
+// Its own node has no inputs; applied to a tensor, an InputLayer is the identity.
+Shapes InputLayer::ComputeOutputShape(const Shapes& input_shapes) {
+  return input_shapes.empty() ? Shapes{batch_shape_} : input_shapes;
+}
 
 json InputLayer::GetConfig() const {
   return {{"batch_input_shape", ShapeToJson(batch_shape_)},

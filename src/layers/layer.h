@@ -199,6 +199,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // Inputs accepted by count: [min, max], max -1 = any number.
   void SetInputCount(int min_inputs, int max_inputs);
   void TrackLayer(LayerPtr layer);
+  std::vector<LayerPtr>& mutable_sub_layers() { return sub_layers_; }
   // Single-input layers: the one input (Apply has checked the count).
   static const Tensor& OnlyInput(const Tensors& inputs) { return inputs.front(); }
   static const Shape& OnlyShape(const Shapes& shapes) { return shapes.front(); }
