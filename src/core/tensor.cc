@@ -1,8 +1,10 @@
 #include "core/tensor.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <new>
 
 #include "core/error.h"
@@ -43,10 +45,27 @@ int64_t Storage::LiveBytes() { return g_live_bytes.load(); }
 uint64_t NextTensorId() { return g_next_id.fetch_add(1, std::memory_order_relaxed); }
 
 Tensor::Tensor(Shape shape, DType dtype) : shape_(std::move(shape)), dtype_(dtype) {
+  bool empty = false;
   for (int64_t d : shape_) {
     if (d < 0) Fail<ShapeError>("cannot create a tensor of shape ", shape_, ": dimensions must be >= 0");
+    empty = empty || d == 0;
   }
-  size_ = ShapeSize(shape_);
+  // The size is checked while multiplying: on wasm32 size_t has 32 bits, and a wrapped byte count would
+  // allocate a small buffer for a huge shape.
+  constexpr int64_t kMaxValues =
+      static_cast<int64_t>(std::min<uint64_t>((std::numeric_limits<size_t>::max() - 2 * Storage::kAlignment) / 4,
+                                              std::numeric_limits<int64_t>::max() / 4));
+  size_ = 1;
+  for (int64_t d : shape_) {
+    if (empty) {
+      size_ = 0;
+      break;
+    }
+    if (size_ > kMaxValues / d) {
+      Fail<ValueError>("cannot create a tensor of shape ", shape_, ": it has more values than memory can hold");
+    }
+    size_ *= d;
+  }
   storage_ = std::make_shared<Storage>(static_cast<size_t>(size_) * 4);
   id_ = NextTensorId();
 }

@@ -1,0 +1,67 @@
+// Type-checked use of the public API (npm run typecheck); never executed. It imports through the
+// package's "exports", as users do.
+import * as km from 'kerasm';
+
+async function main(): Promise<void> {
+  await km.ready();
+  await km.ready({wasmUrl: new URL('https://example.com/kerasm.wasm')});
+  await km.ready({wasmBinary: new Uint8Array(8)});
+  const v: string = km.version;
+  const info: km.BackendInfo = km.backendInfo();
+  const heap: number = info.heapBytes + info.wasmBytes + info.threads;
+
+  const a = km.tensor([[1, 2], [3, 4]]);
+  const b = km.tensor(new Float32Array([1, 2]), [2], 'float32');
+  const i = km.tensor(new Int32Array([0, 1]), null, 'int32');
+  const c = km.tensor2d([1, 2, 3, 4], [2, 2]);
+  const s = km.scalar(3);
+  const shape: number[] = a.shape;
+  const dtype: km.DataType = a.dtype;
+  const size: number = a.size + a.rank;
+  const floats: Float32Array = a.dataSync<'float32'>();
+  const ints: Int32Array = i.dataSync<'int32'>();
+  const values: Float32Array | Int32Array = await a.data();
+  const nested: km.NestedNumbers = a.arraySync();
+
+  const y: km.Tensor = km.tidy(() => a.add(b).mul(2).relu().matMul(c, false, true).sum(1, true));
+  const pair: [km.Tensor, km.Tensor] = km.tidy('named', () => [a.softmax(), km.concat([a, c], 1)] as [km.Tensor, km.Tensor]);
+  const obj = km.tidy(() => ({m: km.mean(a, [0, 1]), g: a.gather(i, 1), o: km.oneHot(i, 3)}));
+  km.keep(y);
+  km.dispose([pair, obj, y]);
+  km.dispose({s});
+  const mem: km.MemoryInfo = km.memory();
+  const n: number = mem.numTensors + mem.numBytes + mem.numDataBuffers + mem.wasmHeapBytes;
+
+  const ops: km.Tensor[] = [
+    km.sub(a, 1), km.div(1, a), km.pow(a, 2), km.maximum(a, b), km.minimum(a, [1, 2]), km.squaredDifference(a, b),
+    km.neg(a), km.abs(a), km.square(a), km.sqrt(a), km.exp(a), km.log(a), km.sigmoid(a), km.tanh(a), km.elu(a),
+    km.leakyRelu(a, 0.1), km.softmax(a, -1), km.logSoftmax(a), km.transpose(a, [1, 0]), km.reshape(a, [4]),
+    km.stack([a, c]), km.slice(a, [0, 0], [1, -1]), km.gather(a, [1, 0]), km.sum(a), km.max(a, 0), km.min(a, null, true),
+    km.l2Normalize(a), km.l2Normalize(a, [0, 1], 1e-6), km.expandDims(a, 1), km.squeeze(a), km.pad(a, [[1, 0], [0, 1]], 2),
+    km.tile(a, [2, 1]), km.cast(a, 'int32'), km.clipByValue(a, 0, 1), km.where(km.ones([2, 2]), a, 0),
+    km.broadcastTo(b, [3, 2]), km.argMax(a, 1), km.zerosLike(a), km.onesLike(a), km.activation('relu', a),
+    km.randomNormal([2], 0, 1, 'float32', 1), km.randomUniform([2], -1, 1), km.zeros([2]), km.ones([2], 'int32'),
+    km.fill([2], 5), a.flatten(), a.toFloat(), a.clone(), a.argMin(), a.l2Normalize(null), a.concat([c], 0),
+  ];
+  km.dispose(ops);
+
+  const g: km.Tensor = km.grad((x) => x.square().sum())(a);
+  const gs: km.Tensor[] = km.grads((x, w) => x.matMul(w).mean())([a, c], km.scalar(1));
+  const vg: {value: km.Tensor; grad: km.Tensor} = km.valueAndGrad((x) => x.exp())(a);
+  const vgs = km.valueAndGrads((x, w) => x.mul(w))([a, c]);
+  const w: km.Variable = km.variable(km.zeros([2, 2]), true, 'w');
+  const name: string = w.name;
+  w.trainable = false;
+  w.assign(km.ones([2, 2]));
+  const {value, grads} = km.variableGrads(() => w.mul(a).sum(), [w]);
+  const gw: km.Tensor = grads[w.name];
+  const disposed: boolean = gw.isDisposed;
+  km.dispose([g, gs, vg, vgs.value, vgs.grads, value, w]);
+  // @ts-expect-error: dtype names are checked
+  km.zeros([2], 'float64');
+  // @ts-expect-error: tensors are not constructed directly
+  new km.Tensor();
+  void [v, heap, shape, dtype, size, floats, ints, values, nested, n, name, disposed, s];
+}
+
+void main;

@@ -1,0 +1,11 @@
+// kerasm: the public API (see index.d.ts for its types). Everything except ready() and version needs
+// `await km.ready()` first.
+export {version} from './version.js';
+export {ready, backendInfo} from './loader.js';
+export {Tensor} from './tensor.js';
+export {Variable, variable} from './variable.js';
+export {tensor, scalar, tensor1d, tensor2d, tensor3d, tensor4d, zeros, ones, fill} from './creation.js';
+export {randomNormal, randomUniform} from './random.js';
+export {tidy, keep, dispose, memory} from './engine.js';
+export * from './ops/index.js';
+export {grad, grads, valueAndGrad, valueAndGrads, variableGrads} from './gradients.js';

@@ -1,0 +1,67 @@
+// km.variable: a Tensor whose value can be replaced by assign(). It wraps a C++ ops::Variable (shared with
+// layers and optimizers) and a handle to its current value, which is what ops and gradients see.
+// Variables are never disposed by tidy().
+import {cast} from './ops/shape.js';
+import {Tensor, describeValue, handleOf} from './tensor.js';
+import {checkError, readMeta, wasm} from './wasm.js';
+
+export class Variable extends Tensor {
+  // Internal: from a C++ Variable handle; web/ reads its value's description first.
+  constructor(varHandle) {
+    const m = wasm();
+    const value = m.variableValue(varHandle);
+    try {
+      checkError(value);
+    } catch (e) {
+      varHandle.delete();
+      throw e;
+    }
+    super(value, readMeta(), false);
+    this._res.varHandle = varHandle;
+    this.name = m.variableName(varHandle);
+  }
+
+  get trainable() {
+    return this._res !== null && wasm().variableTrainable(this._res.varHandle);
+  }
+
+  set trainable(value) {
+    assertLive(this, 'trainable');
+    wasm().variableSetTrainable(this._res.varHandle, !!value);
+  }
+
+  // Replaces the value with newValue's (same shape and dtype); tensors read earlier keep their values.
+  assign(newValue) {
+    assertLive(this, 'assign');
+    const m = wasm();
+    m.variableAssign(this._res.varHandle, handleOf(newValue, `variable '${this.name}'.assign`, 'newValue'));
+    checkError(null);
+    const value = m.variableValue(this._res.varHandle);
+    checkError(value);
+    this._res.handle.delete();
+    this._res.handle = value;
+    this._res.ptr = readMeta().ptr;
+  }
+}
+
+function assertLive(v, what) {
+  if (v.isDisposed) throw new Error(`variable '${v.name}': ${what}: the variable is disposed`);
+}
+
+// As tfjs: variable(initialValue, trainable = true, name?, dtype?). The name is made unique among live
+// variables ('w', 'w_1', ...); the default is 'Variable'.
+export function variable(initialValue, trainable = true, name, dtype) {
+  if (!(initialValue instanceof Tensor)) {
+    throw new Error(`variable: initialValue must be a Tensor, got ${describeValue(initialValue)}`);
+  }
+  if (name != null && typeof name !== 'string') throw new Error(`variable: name must be a string, got ${describeValue(name)}`);
+  const m = wasm();
+  const init = dtype != null && dtype !== initialValue.dtype ? cast(initialValue, dtype) : initialValue;
+  try {
+    const varHandle = m.newVariable(handleOf(init, 'variable', 'initialValue'), !!trainable, name ?? 'Variable');
+    checkError(varHandle);
+    return new Variable(varHandle);
+  } finally {
+    if (init !== initialValue) init.dispose();
+  }
+}

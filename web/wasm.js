@@ -1,0 +1,64 @@
+// The loaded Emscripten module and the exchange area shared with bindings/guard.h.
+//
+// Each binding returns normally even on error; it then sets a flag word in wasm memory. Every call from
+// web/ is followed by checkError() (one memory read), which turns a set flag into a JS Error carrying the
+// C++ message. Tensor-returning bindings also describe their result (data pointer, dtype, shape) in the
+// meta area, and integer lists (shapes, axes) are written to the args area before a call, so an op costs
+// a single Embind call.
+
+let mod = null;
+let flagIndex = 0;
+let argsIndex = 0;
+let metaIndex = 0;
+
+// Sizes of the exchange arrays, as in bindings/guard.h.
+export const MAX_ARGS = 256;
+export const MAX_RANK = 32;
+const META_HEADER = 3;
+
+export const DTYPES = ['float32', 'int32'];
+
+export function setModule(m) {
+  mod = m;
+  flagIndex = m.errorFlagAddress() >>> 2;
+  argsIndex = m.argsAddress() >>> 2;
+  metaIndex = m.metaAddress() >>> 2;
+}
+
+export function isLoaded() {
+  return mod !== null;
+}
+
+// The Embind module; throws when km.ready() has not finished.
+export function wasm() {
+  if (mod === null) throw new Error('kerasm is not loaded yet: call `await km.ready()` first');
+  return mod;
+}
+
+// Throws the pending C++ error, if any, after deleting `handle` (the default value the failed call
+// returned). HEAP32 is read from the module each time: memory growth replaces the view.
+export function checkError(handle) {
+  if (mod.HEAP32[flagIndex] === 0) return;
+  if (handle && typeof handle.delete === 'function') handle.delete();
+  throw new Error(mod.takeError());
+}
+
+// Writes integers into the args area starting at `offset`; returns the offset after them.
+export function writeArgs(values, offset = 0) {
+  if (offset + values.length > MAX_ARGS) {
+    throw new Error(`too many integer arguments (${offset + values.length}; at most ${MAX_ARGS})`);
+  }
+  mod.HEAP32.set(values, argsIndex + offset);
+  return offset + values.length;
+}
+
+// The description of the tensor the last call returned: {ptr, dtype, shape}; ptr 0 means no tensor.
+export function readMeta() {
+  const heap = mod.HEAP32;
+  const ptr = heap[metaIndex] >>> 0;
+  const dtype = DTYPES[heap[metaIndex + 1]];
+  const rank = heap[metaIndex + 2];
+  const shape = new Array(rank);
+  for (let i = 0; i < rank; ++i) shape[i] = heap[metaIndex + META_HEADER + i];
+  return {ptr, dtype, shape};
+}
