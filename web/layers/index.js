@@ -40,7 +40,7 @@ export function createLayer(className, config = {}, op = className) {
   }
 }
 
-const target = {Layer, LayerVariable, SymbolicTensor, registeredLayers};
+const target = {Layer, registeredLayers};
 
 // Before km.ready() the factories do not exist yet: say so instead of "is not a function".
 export const layers = new Proxy(target, {

@@ -52,11 +52,17 @@ export class LayersModel extends Layer {
   }
 
   get inputNames() {
-    return this.inputs.map((t) => t.sourceLayer.name);
+    return this._ioNames(0, 'inputNames');
   }
 
   get outputNames() {
-    return this.outputs.map((t) => t.sourceLayer.name);
+    return this._ioNames(1, 'outputNames');
+  }
+
+  _ioNames(which, what) {
+    const text = wasm().modelIONames(this._handle(what), which);
+    checkError(null);
+    return JSON.parse(text);
   }
 
   // getLayer(name), getLayer(index) or tfjs' getLayer(undefined, index).
@@ -99,7 +105,7 @@ export class LayersModel extends Layer {
     if (typeof args.loss === 'function' || (Array.isArray(args.loss) && args.loss.some((l) => typeof l === 'function'))) {
       throw new Error(`${op}: losses given as JS functions are not supported yet; use a loss name`);
     }
-    const outputNames = this.outputs.length > 0 ? this.outputNames : [];
+    const outputNames = this.outputNames;
     const losses = perOutput(args.loss, outputNames, op, 'loss');
     let metrics = args.metrics ?? [];
     if (typeof metrics === 'string') metrics = [metrics];
