@@ -86,6 +86,15 @@ SymbolicList ModelTensors(const LayerPtr& model, int which) {
   });
 }
 
+// JSON list of the names of the layers feeding the inputs (which 0) or producing the outputs (which 1).
+std::string ModelIONames(const LayerPtr& model, int which) {
+  return Guard([&] {
+    Model& m = AsModel(model, which == 0 ? "inputNames" : "outputNames");
+    if (!m.has_graph()) return std::string("[]");
+    return json(which == 0 ? m.InputNames() : m.OutputNames()).dump();
+  });
+}
+
 LayerPtr ModelGetLayer(const LayerPtr& model, const std::string& name) {
   return Guard([&] { return AsModel(model, "getLayer").GetLayer(name); });
 }
@@ -168,6 +177,7 @@ EMSCRIPTEN_BINDINGS(kerasm_models) {
   function("sequentialPop", &SequentialPop);
   function("modelLayers", &ModelLayers);
   function("modelTensors", &ModelTensors);
+  function("modelIONames", &ModelIONames);
   function("modelGetLayer", &ModelGetLayer);
   function("modelGetLayerAt", &ModelGetLayerAt);
   function("modelSummary", &ModelSummary);
