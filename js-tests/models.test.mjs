@@ -211,3 +211,52 @@ test('disposing models and layers releases their C++ memory', () => {
   assert.equal(km.memory().numTensors, before.numTensors);
   assert.equal(km.memory().numDataBuffers, before.numDataBuffers);
 });
+
+test('two outputs: per-output losses in trainOnBatch and evaluate as tfjs; loss weights as Keras', async () => {
+  const {model} = twoTower(km);
+  const {model: tfModel} = twoTower(tf);
+  tfModel.setWeights(tfTensors(model.getWeights()));
+  const args = (lib) => ({optimizer: lib.train.sgd(0.1), loss: {out_a: 'categoricalCrossentropy', out_b: 'binaryCrossentropy'}});
+  model.compile(args(km));
+  tfModel.compile(args(tf));
+  assert.deepEqual(model.metricsNames, tfModel.metricsNames);
+  const [xa, txa] = both([6, 4], 7);
+  const [xb, txb] = both([6, 4], 8);
+  const ya = [[1, 0], [0, 1], [1, 0], [1, 0], [0, 1], [0, 1]];
+  const yb = [[1], [0], [0], [1], [1], [0]];
+  const ys = [km.tensor(ya), km.tensor(yb)];
+  for (let step = 0; step < 2; ++step) {
+    const ours = model.trainOnBatch([xa, xb], ys);
+    const theirs = await tfModel.trainOnBatch([txa, txb], [tf.tensor(ya), tf.tensor(yb)]);
+    ours.forEach((v, i) => assert.ok(Math.abs(v - theirs[i]) < 1e-5, `step ${step} value ${i}: ${v} vs ${theirs[i]}`));
+  }
+  const ev = model.evaluate([xa, xb], ys);
+  const tfEv = tfModel.evaluate([txa, txb], [tf.tensor(ya), tf.tensor(yb)]);
+  // tfjs 4.22 returns one value too many here (the first output's loss, then the three that trainOnBatch
+  // names); its last three are the metricsNames values.
+  assert.equal(tfEv.length, 4);
+  ev.forEach((t, i) => assertClose(t, tfEv[i + 1], {rtol: 1e-5, atol: 1e-6}));
+  // tfjs ignores lossWeights; Keras weighs each output's loss in the total.
+  model.compile({...args(km), lossWeights: {out_a: 1, out_b: 0.25}});
+  const [total, lossA, lossB] = model.evaluate([xa, xb], ys).map((t) => t.dataSync()[0]);
+  assert.ok(Math.abs(total - (lossA + 0.25 * lossB)) < 1e-6, `${total} vs ${lossA} + 0.25 * ${lossB}`);
+  km.dispose([...ev, ...ys, xa, xb]);
+  model.dispose();
+});
+
+test('models nest: a Sequential inside a functional model and a model as a Sequential layer', () => {
+  km.tidy(() => tf.tidy(() => {
+    const inner = km.sequential({layers: [km.layers.dense({units: 3, inputShape: [4], activation: 'relu', name: 'in1'}),
+                                          km.layers.dense({units: 2, name: 'in2'})], name: 'inner'});
+    const x = km.input({shape: [4]});
+    const outer = km.model({inputs: x, outputs: km.layers.activation({activation: 'softmax'}).apply(inner.apply(x))});
+    const stacked = km.sequential({layers: [inner, km.layers.dense({units: 1})]});
+    const [v] = both([5, 4], 9);
+    const direct = inner.predict(v);
+    assertClose(outer.predict(v), km.softmax(direct));
+    assert.deepEqual(stacked.predict(v).shape, [5, 1]);
+    assert.equal(outer.countParams(), inner.countParams());
+    assert.equal(outer.layers[1], inner);
+    for (const m of [outer, stacked, inner]) m.dispose();
+  }));
+});

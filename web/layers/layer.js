@@ -17,9 +17,11 @@ const INTERNAL = Symbol('kerasm.internal');
 const wrappers = new Map();  // layer address -> WeakRef to its wrapper
 const kinds = new Map();     // bindings' layerKind -> wrapper class (models register theirs)
 
+// A collected wrapper's variables from read() may still be in use: they keep their own handles (and the
+// tensors' own finalizer releases them), so only the wrapper's handles go here.
 const finalizer = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((res) => {
   if (!res.handle.isDeleted()) res.handle.delete();
-  for (const v of res.variables.values()) v._release();
+  for (const v of res.variables.values()) v._release(false);
   if (wrappers.get(res.id) === res.ref) wrappers.delete(res.id);
 }) : null;
 
@@ -88,8 +90,9 @@ export class LayerVariable {
     weightsChanged();
   }
 
-  _release() {
-    if (this._variable !== null) this._variable.dispose();
+  // Deletes the handle; with disposeVariable, also disposes the variable read() handed out.
+  _release(disposeVariable = true) {
+    if (disposeVariable && this._variable !== null) this._variable.dispose();
     if (this._varHandle !== null && !this._varHandle.isDeleted()) this._varHandle.delete();
     this._variable = null;
     this._varHandle = null;
