@@ -8,11 +8,13 @@ const PAD = {left: 46, right: 50, top: 28, bottom: 34};
 // about 20 batches shows the trend, and the raw values are drawn faintly beneath it.
 const SMOOTHING = 0.05;
 
+// The smallest "round" value >= v that splits into four round grid steps (0.6 -> 0.15 each, 2.3 -> 2.4).
 function niceCeil(v) {
   if (!(v > 0)) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
+  const step = v / 4;
+  const p = 10 ** Math.floor(Math.log10(step));
+  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= step) return 4 * m * p;
+  return 40 * p;
 }
 
 export class TrainingChart {
@@ -96,7 +98,7 @@ export class TrainingChart {
       ctx.stroke();
       ctx.textAlign = 'right';
       ctx.fillStyle = COLORS.loss;
-      ctx.fillText(String(+(maxLoss * i / 4).toFixed(3)), PAD.left - 6, y);
+      ctx.fillText(String(+((maxLoss * i) / 4).toPrecision(3)), PAD.left - 6, y);
       ctx.textAlign = 'left';
       ctx.fillStyle = COLORS.acc;
       ctx.fillText(`${i * 25}%`, PAD.left + w + 6, y);

@@ -44,13 +44,20 @@ let initialWeights = null;  // copies of the first initial weights, so "Train ag
 let trained = false;
 let lastDrawing = null;
 
-// Yields to the event loop when a frame's worth of work has run: the chart, the progress bars and the
-// drawing pad stay live while fit() runs on this thread. scheduler.yield() resumes ahead of other
-// tasks; setTimeout(0) is the fallback where it is missing.
+// Yields to the event loop when a frame's worth of work has run, so the chart, the progress bars and the
+// drawing pad stay live while fit() runs on this thread. A MessageChannel message is queued behind the
+// input and rendering already waiting, without setTimeout's 4 ms clamp on chained timers;
+// scheduler.yield() would resume ahead of them and starve input in Chromium.
+const channel = new MessageChannel();
+const waiting = [];
+channel.port1.onmessage = () => waiting.shift()();
 let lastYield = 0;
 async function breathe() {
   if (performance.now() - lastYield < 16) return;
-  await (globalThis.scheduler?.yield ? globalThis.scheduler.yield() : new Promise((r) => setTimeout(r, 0)));
+  await new Promise((resolve) => {
+    waiting.push(resolve);
+    channel.port2.postMessage(null);
+  });
   lastYield = performance.now();
 }
 
