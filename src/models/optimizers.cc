@@ -1,0 +1,220 @@
+// Optimizer plumbing and CreateOptimizer; the update rules themselves are in optimizer_rules.cc.
+#include "models/optimizers.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+
+#include "core/error.h"
+#include "models/optimizer_base.h"
+#include "ops/tape.h"
+
+namespace kerasm::models {
+namespace {
+
+double SumOfSquares(const Tensor& g) {
+  const float* p = g.f32();
+  double s = 0;
+  for (int64_t i = 0; i < g.size(); ++i) s += double(p[i]) * double(p[i]);
+  return s;
+}
+
+Tensor Scaled(const Tensor& g, double factor) {
+  Tensor out(g.shape());
+  const float* p = g.f32();
+  float* q = out.f32();
+  for (int64_t i = 0; i < g.size(); ++i) q[i] = static_cast<float>(p[i] * factor);
+  return out;
+}
+
+// Keras' gradient clipping, applied to copies (the caller's gradients stay untouched).
+std::vector<Tensor> ClipGradients(const std::vector<Tensor>& grads, const CommonOptions& c) {
+  std::vector<Tensor> out = grads;
+  if (c.clipnorm) {
+    for (Tensor& g : out) {
+      if (!g.defined()) continue;
+      const double norm = std::sqrt(SumOfSquares(g));
+      if (norm > *c.clipnorm) g = Scaled(g, *c.clipnorm / norm);
+    }
+  }
+  if (c.clipvalue) {
+    const float lim = static_cast<float>(*c.clipvalue);
+    for (Tensor& g : out) {
+      if (!g.defined()) continue;
+      Tensor clipped(g.shape());
+      const float* p = g.f32();
+      float* q = clipped.f32();
+      for (int64_t i = 0; i < g.size(); ++i) q[i] = std::clamp(p[i], -lim, lim);
+      g = clipped;
+    }
+  }
+  if (c.global_clipnorm) {
+    double total = 0;
+    for (const Tensor& g : out) {
+      if (g.defined()) total += SumOfSquares(g);
+    }
+    const double norm = std::sqrt(total);
+    if (norm > *c.global_clipnorm) {
+      for (Tensor& g : out) {
+        if (g.defined()) g = Scaled(g, *c.global_clipnorm / norm);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Tensor>& OptimizerBase::SlotsFor(const ops::Variable* var) {
+  std::vector<Tensor>& slots = slots_[var];
+  if (slots.size() != static_cast<size_t>(num_slots_) || (!slots.empty() && slots[0].shape() != var->shape())) {
+    slots.clear();
+    for (int k = 0; k < num_slots_; ++k) {
+      Tensor s(var->shape());
+      std::fill_n(s.f32(), s.size(), SlotInit(k));
+      slots.push_back(s);
+    }
+  }
+  return slots;
+}
+
+void OptimizerBase::ApplyGradients(const std::vector<ops::Variable*>& vars, const std::vector<Tensor>& grads) {
+  if (vars.size() != grads.size()) {
+    Fail<ValueError>(class_name_, ": got ", vars.size(), " variables but ", grads.size(), " gradients");
+  }
+  for (size_t i = 0; i < vars.size(); ++i) {
+    if (!vars[i]) Fail<ValueError>(class_name_, ": variable ", i, " is null");
+    if (!grads[i].defined()) continue;
+    const std::string what = "gradient of '" + vars[i]->name() + "'";
+    CheckDType(vars[i]->value(), DType::kFloat32, class_name_.c_str(), ("variable '" + vars[i]->name() + "'").c_str());
+    CheckDType(grads[i], DType::kFloat32, class_name_.c_str(), what.c_str());
+    CheckShape(grads[i], vars[i]->shape(), class_name_.c_str(), what.c_str());
+  }
+  ops::NoGradScope no_grad;
+  const std::vector<Tensor> clipped = ClipGradients(grads, common_);
+  const int64_t t = iterations_ + 1;
+  const float lr = static_cast<float>(common_.learning_rate / (1.0 + common_.lr_decay * double(iterations_)));
+  BeginStep(t);
+  std::vector<float*> slot_ptrs(num_slots_);
+  for (size_t i = 0; i < vars.size(); ++i) {
+    const Tensor& g = clipped[i];
+    if (!g.defined()) continue;
+    ops::Variable* var = vars[i];
+    Tensor w = var->value();
+    if (common_.weight_decay && *common_.weight_decay != 0) {
+      w = Scaled(w, 1.0 - double(lr) * *common_.weight_decay);
+    }
+    std::vector<Tensor>& slots = SlotsFor(var);
+    for (int k = 0; k < num_slots_; ++k) slot_ptrs[k] = slots[k].f32();
+    Tensor next(var->shape());
+    Update(w.f32(), g.f32(), next.f32(), slot_ptrs.data(), w.size(), lr);
+    var->Assign(next);
+  }
+  ++iterations_;
+}
+
+json OptimizerBase::getConfig() const {
+  json config = {{"learningRate", common_.learning_rate}};
+  config.update(RuleConfig());
+  if (common_.lr_decay != 0 || class_name_ == "Adamax") config["decay"] = common_.lr_decay;
+  if (common_.clipnorm) config["clipnorm"] = *common_.clipnorm;
+  if (common_.clipvalue) config["clipvalue"] = *common_.clipvalue;
+  if (common_.global_clipnorm) config["globalClipnorm"] = *common_.global_clipnorm;
+  if (common_.weight_decay) config["weightDecay"] = *common_.weight_decay;
+  return config;
+}
+
+double ReadInRange(ConfigReader& r, std::initializer_list<const char*> keys, double fallback, double lo, bool lo_open,
+                   double hi, bool hi_open) {
+  const double v = r.Number(keys, fallback);
+  const bool ok = (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi);
+  if (!ok) {
+    if (std::isinf(hi)) {
+      Fail<ValueError>(r.owner(), ": ", *keys.begin(), " must be ", lo_open ? "> " : ">= ", lo, ", got ", v);
+    }
+    Fail<ValueError>(r.owner(), ": ", *keys.begin(), " must be in ", lo_open ? "(" : "[", lo, ", ", hi,
+                     hi_open ? ")" : "]", ", got ", v);
+  }
+  return v;
+}
+
+namespace {
+
+constexpr double kInf = INFINITY;
+
+using Maker = std::function<std::unique_ptr<Optimizer>(ConfigReader&, const CommonOptions&)>;
+struct Entry {
+  const char* class_name;
+  double default_lr;  // tfjs-layers' string-name defaults (Keras 2.2's), Nadam from Keras
+  Maker make;
+};
+
+// Keyed by NormalizeName, so "rmsprop", "RMSProp" and "RMSprop" are one entry.
+const std::map<std::string, Entry>& Entries() {
+  static const std::map<std::string, Entry> table = {
+      {"sgd", {"SGD", 0.01, [](ConfigReader& r, const CommonOptions& c) { return MakeSgd(r, c, false); }}},
+      {"momentum", {"Momentum", 0.01, [](ConfigReader& r, const CommonOptions& c) { return MakeSgd(r, c, true); }}},
+      {"rmsprop", {"RMSProp", 0.001, MakeRmsprop}},
+      {"adam", {"Adam", 0.001, MakeAdam}},
+      {"adagrad", {"Adagrad", 0.01, MakeAdagrad}},
+      {"adadelta", {"Adadelta", 1.0, MakeAdadelta}},
+      {"adamax", {"Adamax", 0.002, MakeAdamax}},
+      {"nadam", {"Nadam", 0.001, MakeNadam}},
+  };
+  return table;
+}
+
+std::optional<double> PositiveOption(ConfigReader& r, std::initializer_list<const char*> keys) {
+  std::optional<double> v = r.Number(keys);
+  if (v && !(*v > 0)) Fail<ValueError>(r.owner(), ": ", *keys.begin(), " must be > 0, got ", *v);
+  return v;
+}
+
+CommonOptions ReadCommon(ConfigReader& r, const Entry& entry) {
+  CommonOptions c;
+  c.learning_rate = ReadInRange(r, {"learningRate", "learning_rate", "lr"}, entry.default_lr, 0, true, kInf, false);
+  // RMSProp's tfjs config calls rho `decay`; a Keras RMSprop config names rho and uses `decay` for the
+  // learning-rate decay, so `decay` is read here only when it cannot mean rho.
+  const bool decay_is_rho = std::string(entry.class_name) == "RMSProp" && !r.Find({"rho"});
+  if (!decay_is_rho) c.lr_decay = ReadInRange(r, {"decay"}, 0, 0, false, kInf, false);
+  c.clipnorm = PositiveOption(r, {"clipnorm"});
+  c.clipvalue = PositiveOption(r, {"clipvalue"});
+  c.global_clipnorm = PositiveOption(r, {"globalClipnorm", "global_clipnorm"});
+  if (int(c.clipnorm.has_value()) + int(c.clipvalue.has_value()) + int(c.global_clipnorm.has_value()) > 1) {
+    Fail<ValueError>(r.owner(), ": only one of clipnorm, clipvalue and globalClipnorm may be set");
+  }
+  c.weight_decay = r.Number({"weightDecay", "weight_decay"});
+  if (c.weight_decay && *c.weight_decay < 0) {
+    Fail<ValueError>(r.owner(), ": weightDecay must be >= 0, got ", *c.weight_decay);
+  }
+  // Keras writes these into every saved optimizer config; they name or tune machinery that has no effect
+  // on the update itself.
+  r.Ignore({"name", "is_legacy_optimizer", "jit_compile", "ema_momentum", "ema_overwrite_frequency"});
+  if (r.Bool({"useEma", "use_ema"}, false)) Fail<ValueError>(r.owner(), ": use_ema is not supported");
+  if (std::optional<double> s = r.Number({"lossScaleFactor", "loss_scale_factor"}); s && *s != 1) {
+    Fail<ValueError>(r.owner(), ": loss_scale_factor is not supported, got ", *s);
+  }
+  if (std::optional<double> s = r.Number({"gradientAccumulationSteps", "gradient_accumulation_steps"}); s && *s != 1) {
+    Fail<ValueError>(r.owner(), ": gradient_accumulation_steps is not supported, got ", *s);
+  }
+  return c;
+}
+
+}  // namespace
+
+std::unique_ptr<Optimizer> CreateOptimizer(const std::string& name, const json& config) {
+  const auto& table = Entries();
+  auto it = table.find(NormalizeName(name));
+  if (it == table.end()) {
+    Fail<ValueError>("unknown optimizer '", name, "' (expected one of sgd, momentum, rmsprop, adam, adagrad, adadelta, "
+                     "adamax, nadam)");
+  }
+  ConfigReader reader(config, it->second.class_name);
+  const CommonOptions common = ReadCommon(reader, it->second);
+  std::unique_ptr<Optimizer> opt = it->second.make(reader, common);
+  reader.CheckAllUsed();
+  return opt;
+}
+
+}  // namespace kerasm::models
