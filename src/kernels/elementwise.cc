@@ -1,14 +1,22 @@
-// Element-wise kernels. Highway pattern: this file is re-included once per SIMD target by foreach_target.h
-// (natively: SSE4/AVX2/AVX-512/scalar, chosen at run time; in wasm only HWY_WASM, statically).
+// Element-wise kernels: binary ops with broadcasting and the small utilities (ScaleShift, AccumulateInto,
+// Fill). Unary ops live in unary.cc / unary_grad.cc. Highway pattern: this file is re-included once per
+// SIMD target by foreach_target.h (natively: SSE4/AVX2/AVX-512/scalar, chosen at run time; in wasm only
+// HWY_WASM, statically).
+//
+// Binary accuracy: add sub mul div maximum minimum are exact (correctly rounded, NaN propagates through
+// maximum/minimum as in tfjs); squaredDifference has two roundings (2.5 ulp: the one of a - b counts
+// twice); pow is within 2 ulp for a > 0 (see PowPositive) and std::pow elsewhere (negative bases with
+// integer exponents give real results, as in tfjs).
 #include "kernels/elementwise.h"
 
-#include <algorithm>
 #include <cmath>
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/elementwise.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
+#include "kernels/loops-inl.h"
+#include "kernels/simd_math-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace kerasm::kernels {
@@ -16,13 +24,9 @@ namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 void ScaleShiftImpl(const float* x, float* y, int64_t n, float scale, float shift) {
-  const hn::ScalableTag<float> d;
-  const auto vs = hn::Set(d, scale);
-  const auto vb = hn::Set(d, shift);
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  int64_t i = 0;
-  for (; i + N <= n; i += N) hn::StoreU(hn::MulAdd(hn::LoadU(d, x + i), vs, vb), d, y + i);
-  for (; i < n; ++i) y[i] = x[i] * scale + shift;
+  Map1(x, y, n, [scale, shift](auto d, auto v) HWY_ATTR {
+    return hn::MulAdd(v, hn::Set(d, scale), hn::Set(d, shift));
+  });
 }
 
 void AccumulateIntoImpl(const float* x, float* y, int64_t n) {
@@ -42,6 +46,136 @@ void FillImpl(float* y, int64_t n, float value) {
   for (; i < n; ++i) y[i] = value;
 }
 
+// a^b lane-wise: the vector formula where a > 0 and both are finite, std::pow for a whole vector with
+// any other lane (negative bases, zeros, infinities, NaN), so std::pow's special cases hold exactly.
+template <class D, class V>
+HWY_INLINE V Pow(D d, V a, V b) {
+  const auto simple = hn::And(hn::And(hn::Gt(a, hn::Zero(d)), hn::Lt(a, hn::Inf(d))), hn::IsFinite(b));
+  if (!hn::AllTrue(d, simple)) {
+    HWY_ALIGN float bb[HWY_MAX_BYTES / sizeof(float)];
+    hn::Store(b, d, bb);
+    size_t lane = 0;
+    return MapLanesScalar(d, a, [&bb, &lane](float av) { return std::pow(av, bb[lane++]); });
+  }
+  V r = PowPositive(d, a, b);
+  // Exponents whose result IEEE arithmetic rounds correctly: keep them exact (x^2 == x * x).
+  r = hn::IfThenElse(hn::Eq(b, hn::Set(d, 1.0f)), a, r);
+  r = hn::IfThenElse(hn::Eq(b, hn::Set(d, 2.0f)), hn::Mul(a, a), r);
+  r = hn::IfThenElse(hn::Eq(b, hn::Set(d, 0.5f)), hn::Sqrt(a), r);
+  return hn::IfThenElse(hn::Eq(b, hn::Set(d, -1.0f)), hn::Div(hn::Set(d, 1.0f), a), r);
+}
+
+template <BinaryOp kOp, class D, class V>
+HWY_INLINE V Apply(D d, V a, V b) {
+  if constexpr (kOp == BinaryOp::kAdd) return hn::Add(a, b);
+  if constexpr (kOp == BinaryOp::kSub) return hn::Sub(a, b);
+  if constexpr (kOp == BinaryOp::kMul) return hn::Mul(a, b);
+  if constexpr (kOp == BinaryOp::kDiv) return hn::Div(a, b);
+  if constexpr (kOp == BinaryOp::kPow) return Pow(d, a, b);
+  // Compare-and-select keeps a NaN in a; the second select keeps a NaN in b (hn::Max drops one of them).
+  if constexpr (kOp == BinaryOp::kMaximum) return hn::IfThenElse(hn::IsNaN(b), b, hn::IfThenElse(hn::Lt(a, b), b, a));
+  if constexpr (kOp == BinaryOp::kMinimum) return hn::IfThenElse(hn::IsNaN(b), b, hn::IfThenElse(hn::Gt(a, b), b, a));
+  if constexpr (kOp == BinaryOp::kSquaredDifference) {
+    const V t = hn::Sub(a, b);
+    return hn::Mul(t, t);
+  }
+}
+
+// One innermost run of n outputs; sa / sb are the operands' element strides along it.
+template <BinaryOp kOp>
+HWY_INLINE void BinaryRow(const float* a, int64_t sa, const float* b, int64_t sb, float* out, int64_t n) {
+  const hn::ScalableTag<float> d;
+  const hn::CappedTag<float, 1> d1;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  int64_t i = 0;
+  if (sa == 1 && sb == 1) {
+    for (; i + N <= n; i += N) hn::StoreU(Apply<kOp>(d, hn::LoadU(d, a + i), hn::LoadU(d, b + i)), d, out + i);
+    for (; i < n; ++i) hn::StoreU(Apply<kOp>(d1, hn::LoadU(d1, a + i), hn::LoadU(d1, b + i)), d1, out + i);
+  } else if (sa == 1 && sb == 0) {
+    const auto vb = hn::Set(d, *b);
+    for (; i + N <= n; i += N) hn::StoreU(Apply<kOp>(d, hn::LoadU(d, a + i), vb), d, out + i);
+    for (; i < n; ++i) hn::StoreU(Apply<kOp>(d1, hn::LoadU(d1, a + i), hn::Set(d1, *b)), d1, out + i);
+  } else if (sa == 0 && sb == 1) {
+    const auto va = hn::Set(d, *a);
+    for (; i + N <= n; i += N) hn::StoreU(Apply<kOp>(d, va, hn::LoadU(d, b + i)), d, out + i);
+    for (; i < n; ++i) hn::StoreU(Apply<kOp>(d1, hn::Set(d1, *a), hn::LoadU(d1, b + i)), d1, out + i);
+  } else if (sa == 0 && sb == 0) {
+    FillImpl(out, n, hn::GetLane(Apply<kOp>(d1, hn::Set(d1, *a), hn::Set(d1, *b))));
+  } else {
+    // Strided operands (a transposed view): one lane at a time, same arithmetic.
+    for (; i < n; ++i) hn::StoreU(Apply<kOp>(d1, hn::Set(d1, a[i * sa]), hn::Set(d1, b[i * sb])), d1, out + i);
+  }
+}
+
+// Shape after collapsing: axes of size 1 dropped, and neighbours merged where both operands step
+// through them as through one axis (contiguous together, or broadcast together).
+struct CollapsedAxes {
+  int rank = 0;
+  int64_t n[8], sa[8], sb[8];
+};
+
+HWY_INLINE CollapsedAxes Collapse(const int64_t* a_strides, const int64_t* b_strides, const int64_t* shape, int rank) {
+  CollapsedAxes c;
+  for (int i = 0; i < rank; ++i) {
+    if (shape[i] == 1) continue;
+    if (c.rank > 0) {
+      const int p = c.rank - 1;
+      if (c.sa[p] == a_strides[i] * shape[i] && c.sb[p] == b_strides[i] * shape[i]) {
+        c.n[p] *= shape[i];
+        c.sa[p] = a_strides[i];
+        c.sb[p] = b_strides[i];
+        continue;
+      }
+    }
+    c.n[c.rank] = shape[i];
+    c.sa[c.rank] = a_strides[i];
+    c.sb[c.rank] = b_strides[i];
+    ++c.rank;
+  }
+  if (c.rank == 0) {  // a single element
+    c.n[0] = 1;
+    c.sa[0] = c.sb[0] = 0;
+    c.rank = 1;
+  }
+  return c;
+}
+
+template <BinaryOp kOp>
+void BinaryLoop(const float* a, const float* b, float* out, const CollapsedAxes& c) {
+  const int inner = c.rank - 1;
+  const int64_t n = c.n[inner];
+  int64_t idx[8] = {0};
+  int64_t ao = 0, bo = 0;
+  for (float* o = out;; o += n) {
+    BinaryRow<kOp>(a + ao, c.sa[inner], b + bo, c.sb[inner], o, n);
+    int axis = inner - 1;
+    for (; axis >= 0; --axis) {
+      ao += c.sa[axis];
+      bo += c.sb[axis];
+      if (++idx[axis] < c.n[axis]) break;
+      ao -= c.sa[axis] * c.n[axis];
+      bo -= c.sb[axis] * c.n[axis];
+      idx[axis] = 0;
+    }
+    if (axis < 0) return;
+  }
+}
+
+void BinaryImpl(int op_index, const float* a, const int64_t* a_strides, const float* b, const int64_t* b_strides,
+                float* out, const int64_t* out_shape, int rank) {
+  for (int i = 0; i < rank; ++i) {
+    if (out_shape[i] == 0) return;
+  }
+  const CollapsedAxes c = Collapse(a_strides, b_strides, out_shape, rank);
+  switch (static_cast<BinaryOp>(op_index)) {
+#define KERASM_CASE(name, str) \
+  case BinaryOp::name:         \
+    return BinaryLoop<BinaryOp::name>(a, b, out, c);
+    KERASM_BINARY_OPS(KERASM_CASE)
+#undef KERASM_CASE
+  }
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace kerasm::kernels
 HWY_AFTER_NAMESPACE();
@@ -52,12 +186,18 @@ namespace kerasm::kernels {
 HWY_EXPORT(ScaleShiftImpl);
 HWY_EXPORT(AccumulateIntoImpl);
 HWY_EXPORT(FillImpl);
+HWY_EXPORT(BinaryImpl);
 
 void ScaleShift(const float* x, float* y, int64_t n, float scale, float shift) {
   HWY_DYNAMIC_DISPATCH(ScaleShiftImpl)(x, y, n, scale, shift);
 }
 void AccumulateInto(const float* x, float* y, int64_t n) { HWY_DYNAMIC_DISPATCH(AccumulateIntoImpl)(x, y, n); }
 void Fill(float* y, int64_t n, float value) { HWY_DYNAMIC_DISPATCH(FillImpl)(y, n, value); }
+
+void Binary(BinaryOp op, const float* a, const int64_t* a_strides, const float* b, const int64_t* b_strides,
+            float* out, const int64_t* out_shape, int rank) {
+  HWY_DYNAMIC_DISPATCH(BinaryImpl)(static_cast<int>(op), a, a_strides, b, b_strides, out, out_shape, rank);
+}
 
 const char* UnaryOpName(UnaryOp op) {
   switch (op) {
@@ -79,146 +219,6 @@ const char* BinaryOpName(BinaryOp op) {
 #undef KERASM_CASE
   }
   return "?";
-}
-
-// ---- Scalar versions, to be replaced by SIMD paths. -------------------------------------------------
-namespace {
-constexpr float kSeluAlpha = 1.6732632423543772f;
-constexpr float kSeluScale = 1.0507009873554805f;
-
-inline float Sigmoid(float x) { return x >= 0 ? 1.f / (1.f + std::exp(-x)) : std::exp(x) / (1.f + std::exp(x)); }
-inline float Softplus(float x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
-
-float UnaryScalar(UnaryOp op, float x, float alpha) {
-  switch (op) {
-    case UnaryOp::kLinear: return x;
-    case UnaryOp::kNeg: return -x;
-    case UnaryOp::kAbs: return std::fabs(x);
-    case UnaryOp::kSquare: return x * x;
-    case UnaryOp::kSqrt: return std::sqrt(x);
-    case UnaryOp::kExp: return std::exp(x);
-    case UnaryOp::kLog: return std::log(x);
-    case UnaryOp::kReciprocal: return 1.f / x;
-    case UnaryOp::kRelu: return x > 0 ? x : 0.f;
-    case UnaryOp::kRelu6: return std::min(std::max(x, 0.f), 6.f);
-    case UnaryOp::kSigmoid: return Sigmoid(x);
-    case UnaryOp::kHardSigmoid: return std::min(std::max(x + 3.f, 0.f), 6.f) / 6.f;
-    case UnaryOp::kTanh: return std::tanh(x);
-    case UnaryOp::kElu: return x > 0 ? x : alpha * std::expm1(x);
-    case UnaryOp::kSelu: return kSeluScale * (x > 0 ? x : kSeluAlpha * std::expm1(x));
-    case UnaryOp::kSoftplus: return Softplus(x);
-    case UnaryOp::kSoftsign: return x / (1.f + std::fabs(x));
-    case UnaryOp::kSwish: return x * Sigmoid(x);
-    case UnaryOp::kGelu: return 0.5f * x * (1.f + std::erf(x * 0.70710678118654752f));
-    case UnaryOp::kGeluTanh: {
-      const float inner = 0.7978845608028654f * (x + 0.044715f * x * x * x);
-      return 0.5f * x * (1.f + std::tanh(inner));
-    }
-    case UnaryOp::kMish: return x * std::tanh(Softplus(x));
-    case UnaryOp::kLeakyRelu: return x > 0 ? x : alpha * x;
-    case UnaryOp::kThresholdedRelu: return x > alpha ? x : 0.f;
-    case UnaryOp::kStep: return x > 0 ? 1.f : 0.f;
-    case UnaryOp::kSign: return static_cast<float>((x > 0) - (x < 0));
-    case UnaryOp::kLog1p: return std::log1p(x);
-    case UnaryOp::kSin: return std::sin(x);
-    case UnaryOp::kCos: return std::cos(x);
-  }
-  return x;
-}
-
-float UnaryDerivScalar(UnaryOp op, float x, float y, float alpha) {
-  switch (op) {
-    case UnaryOp::kLinear: return 1.f;
-    case UnaryOp::kNeg: return -1.f;
-    case UnaryOp::kAbs: return static_cast<float>((x > 0) - (x < 0));
-    case UnaryOp::kSquare: return 2.f * x;
-    case UnaryOp::kSqrt: return 0.5f / y;
-    case UnaryOp::kExp: return y;
-    case UnaryOp::kLog: return 1.f / x;
-    case UnaryOp::kReciprocal: return -y * y;
-    case UnaryOp::kRelu: return x > 0 ? 1.f : 0.f;
-    case UnaryOp::kRelu6: return x > 0 && x < 6 ? 1.f : 0.f;
-    case UnaryOp::kSigmoid: return y * (1.f - y);
-    case UnaryOp::kHardSigmoid: return x > -3.f && x < 3.f ? 1.f / 6.f : 0.f;
-    case UnaryOp::kTanh: return 1.f - y * y;
-    case UnaryOp::kElu: return x > 0 ? 1.f : y + alpha;
-    case UnaryOp::kSelu: return x > 0 ? kSeluScale : y + kSeluScale * kSeluAlpha;
-    case UnaryOp::kSoftplus: return Sigmoid(x);
-    case UnaryOp::kSoftsign: {
-      const float d = 1.f + std::fabs(x);
-      return 1.f / (d * d);
-    }
-    case UnaryOp::kSwish: {
-      const float s = Sigmoid(x);
-      return s * (1.f + x * (1.f - s));
-    }
-    case UnaryOp::kGelu: {
-      const float cdf = 0.5f * (1.f + std::erf(x * 0.70710678118654752f));
-      const float pdf = 0.3989422804014327f * std::exp(-0.5f * x * x);
-      return cdf + x * pdf;
-    }
-    case UnaryOp::kGeluTanh: {
-      const float c = 0.7978845608028654f;
-      const float inner = c * (x + 0.044715f * x * x * x);
-      const float t = std::tanh(inner);
-      return 0.5f * (1.f + t) + 0.5f * x * (1.f - t * t) * c * (1.f + 3.f * 0.044715f * x * x);
-    }
-    case UnaryOp::kMish: {
-      const float sp = Softplus(x);
-      const float t = std::tanh(sp);
-      return t + x * (1.f - t * t) * Sigmoid(x);
-    }
-    case UnaryOp::kLeakyRelu: return x > 0 ? 1.f : alpha;
-    case UnaryOp::kThresholdedRelu: return x > alpha ? 1.f : 0.f;
-    case UnaryOp::kStep:
-    case UnaryOp::kSign: return 0.f;
-    case UnaryOp::kLog1p: return 1.f / (1.f + x);
-    case UnaryOp::kSin: return std::cos(x);
-    case UnaryOp::kCos: return -std::sin(x);
-  }
-  return 0.f;
-}
-
-float BinaryScalar(BinaryOp op, float a, float b) {
-  switch (op) {
-    case BinaryOp::kAdd: return a + b;
-    case BinaryOp::kSub: return a - b;
-    case BinaryOp::kMul: return a * b;
-    case BinaryOp::kDiv: return a / b;
-    case BinaryOp::kPow: return std::pow(a, b);
-    case BinaryOp::kMaximum: return std::max(a, b);
-    case BinaryOp::kMinimum: return std::min(a, b);
-    case BinaryOp::kSquaredDifference: return (a - b) * (a - b);
-  }
-  return 0.f;
-}
-}  // namespace
-
-void Unary(UnaryOp op, const float* x, float* y, int64_t n, float alpha) {
-  for (int64_t i = 0; i < n; ++i) y[i] = UnaryScalar(op, x[i], alpha);
-}
-
-void UnaryGrad(UnaryOp op, const float* x, const float* y, const float* dy, float* dx, int64_t n, float alpha) {
-  for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * UnaryDerivScalar(op, x[i], y[i], alpha);
-}
-
-void Binary(BinaryOp op, const float* a, const int64_t* a_strides, const float* b, const int64_t* b_strides,
-            float* out, const int64_t* out_shape, int rank) {
-  int64_t total = 1;
-  for (int i = 0; i < rank; ++i) total *= out_shape[i];
-  int64_t idx[8] = {0};
-  for (int64_t flat = 0; flat < total; ++flat) {
-    int64_t ao = 0, bo = 0;
-    for (int i = 0; i < rank; ++i) {
-      ao += idx[i] * a_strides[i];
-      bo += idx[i] * b_strides[i];
-    }
-    out[flat] = BinaryScalar(op, a[ao], b[bo]);
-    for (int i = rank - 1; i >= 0; --i) {
-      if (++idx[i] < out_shape[i]) break;
-      idx[i] = 0;
-    }
-  }
 }
 
 }  // namespace kerasm::kernels

@@ -1,60 +1,171 @@
+// Softmax / log-softmax over the middle axis of [outer, n, inner] and their gradients, as Highway SIMD
+// re-included once per target by foreach_target.h. Vectors run along the contiguous axis: along n when
+// inner == 1 (rows, reduced horizontally with four accumulators), across inner otherwise (each lane is
+// its own fiber, so no horizontal step).
+//
+// Accuracy: exp within 1 ulp (Highway), x - max exact when both are within a factor of 2 of each other
+// and otherwise off by half an ulp of |x - max|, which exp turns into a relative error of
+// |x - max| 2^-24; sums add about log2(n) roundings. Rows holding NaN, or +inf, or only -inf, give NaN
+// throughout (as the reference formula does).
 #include "kernels/softmax.h"
 
 #include <cmath>
 #include <limits>
 
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/softmax.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "kernels/reduce-inl.h"
+#include "kernels/simd_math-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace kerasm::kernels {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// ---- inner == 1: one contiguous row of n at x / y.
+
+// Applies f(d, i) -> vector to every position of a row and stores it at out + i.
+template <class F>
+HWY_INLINE void RowMap(float* out, int64_t n, const F& f) {
+  const hn::ScalableTag<float> d;
+  const hn::CappedTag<float, 1> d1;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  int64_t i = 0;
+  for (; i + N <= n; i += N) hn::StoreU(f(d, i), d, out + i);
+  for (; i < n; ++i) hn::StoreU(f(d1, i), d1, out + i);
+}
+
+template <bool kLog>
+HWY_INLINE void SoftmaxRow(const float* x, float* y, int64_t n) {
+  const float m = RowMax(x, n);
+  // Softmax keeps e^(x - m) in y for the normalising pass; log-softmax only needs the sum.
+  const float s = RowSum(n, [x, y, m](auto d, int64_t i) HWY_ATTR {
+    const auto e = SafeExp(d, hn::Sub(hn::LoadU(d, x + i), hn::Set(d, m)));
+    if constexpr (!kLog) hn::StoreU(e, d, y + i);
+    return e;
+  });
+  if constexpr (kLog) {
+    const float ls = std::log(s);
+    RowMap(y, n, [x, m, ls](auto d, int64_t i) HWY_ATTR {
+      return hn::Sub(hn::Sub(hn::LoadU(d, x + i), hn::Set(d, m)), hn::Set(d, ls));
+    });
+  } else {
+    RowMap(y, n, [y, s](auto d, int64_t i) HWY_ATTR { return hn::Div(hn::LoadU(d, y + i), hn::Set(d, s)); });
+  }
+}
+
+// ---- inner > 1: Lanes(d) neighbouring fibers starting at x / y, stepping by `inner` along k.
+
+template <bool kLog, class D>
+HWY_INLINE void SoftmaxColumns(D d, const float* x, float* y, int64_t n, int64_t inner) {
+  auto m = hn::LoadU(d, x);
+  for (int64_t k = 1; k < n; ++k) m = MaxNaN(d, m, hn::LoadU(d, x + k * inner));
+  auto s = hn::Zero(d);
+  for (int64_t k = 0; k < n; ++k) {
+    const auto e = SafeExp(d, hn::Sub(hn::LoadU(d, x + k * inner), m));
+    if constexpr (!kLog) hn::StoreU(e, d, y + k * inner);
+    s = hn::Add(s, e);
+  }
+  if constexpr (kLog) {
+    const auto ls = SafeLog(d, s);
+    for (int64_t k = 0; k < n; ++k) hn::StoreU(hn::Sub(hn::Sub(hn::LoadU(d, x + k * inner), m), ls), d, y + k * inner);
+  } else {
+    for (int64_t k = 0; k < n; ++k) hn::StoreU(hn::Div(hn::LoadU(d, y + k * inner), s), d, y + k * inner);
+  }
+}
+
+template <bool kLog>
+HWY_INLINE void SoftmaxAll(const float* x, float* y, int64_t outer, int64_t n, int64_t inner) {
+  if (n == 0) return;
+  if (inner == 1) {
+    for (int64_t o = 0; o < outer; ++o) SoftmaxRow<kLog>(x + o * n, y + o * n, n);
+    return;
+  }
+  ForEachColumnChunk(outer, n, inner, [=](auto d, int64_t in, int64_t) HWY_ATTR {
+    SoftmaxColumns<kLog>(d, x + in, y + in, n, inner);
+  });
+}
+
+void SoftmaxImpl(const float* x, float* y, int64_t outer, int64_t n, int64_t inner, bool log) {
+  if (log) return SoftmaxAll<true>(x, y, outer, n, inner);
+  SoftmaxAll<false>(x, y, outer, n, inner);
+}
+
+// Gradients. Softmax: dx = y (dy - sum(dy y)); log-softmax: dx = dy - e^y sum(dy). Both read all of a
+// fiber before writing any of it, so dx may alias y or dy.
+
+template <bool kLog>
+HWY_INLINE void SoftmaxGradRow(const float* y, const float* dy, float* dx, int64_t n) {
+  const float s = RowSum(n, [y, dy](auto d, int64_t i) HWY_ATTR {
+    const auto g = hn::LoadU(d, dy + i);
+    if constexpr (kLog) return g;
+    else return hn::Mul(g, hn::LoadU(d, y + i));
+  });
+  RowMap(dx, n, [y, dy, s](auto d, int64_t i) HWY_ATTR {
+    const auto yi = hn::LoadU(d, y + i);
+    const auto g = hn::LoadU(d, dy + i);
+    if constexpr (kLog) return hn::Sub(g, hn::Mul(SafeExp(d, yi), hn::Set(d, s)));
+    else return hn::Mul(yi, hn::Sub(g, hn::Set(d, s)));
+  });
+}
+
+template <bool kLog, class D>
+HWY_INLINE void SoftmaxGradColumns(D d, const float* y, const float* dy, float* dx, int64_t n, int64_t inner) {
+  auto s = hn::Zero(d);
+  for (int64_t k = 0; k < n; ++k) {
+    const auto g = hn::LoadU(d, dy + k * inner);
+    if constexpr (kLog) s = hn::Add(s, g);
+    else s = hn::Add(s, hn::Mul(g, hn::LoadU(d, y + k * inner)));
+  }
+  for (int64_t k = 0; k < n; ++k) {
+    const auto yi = hn::LoadU(d, y + k * inner);
+    const auto g = hn::LoadU(d, dy + k * inner);
+    if constexpr (kLog) hn::StoreU(hn::Sub(g, hn::Mul(SafeExp(d, yi), s)), d, dx + k * inner);
+    else hn::StoreU(hn::Mul(yi, hn::Sub(g, s)), d, dx + k * inner);
+  }
+}
+
+template <bool kLog>
+HWY_INLINE void SoftmaxGradAll(const float* y, const float* dy, float* dx, int64_t outer, int64_t n, int64_t inner) {
+  if (n == 0) return;
+  if (inner == 1) {
+    for (int64_t o = 0; o < outer; ++o) SoftmaxGradRow<kLog>(y + o * n, dy + o * n, dx + o * n, n);
+    return;
+  }
+  ForEachColumnChunk(outer, n, inner, [=](auto d, int64_t in, int64_t) HWY_ATTR {
+    SoftmaxGradColumns<kLog>(d, y + in, dy + in, dx + in, n, inner);
+  });
+}
+
+void SoftmaxGradImpl(const float* y, const float* dy, float* dx, int64_t outer, int64_t n, int64_t inner, bool log) {
+  if (log) return SoftmaxGradAll<true>(y, dy, dx, outer, n, inner);
+  SoftmaxGradAll<false>(y, dy, dx, outer, n, inner);
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace kerasm::kernels
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
 namespace kerasm::kernels {
 
-// Scalar versions, to be replaced by SIMD paths.
+HWY_EXPORT(SoftmaxImpl);
+HWY_EXPORT(SoftmaxGradImpl);
+
 void Softmax(const float* x, float* y, int64_t outer, int64_t n, int64_t inner) {
-  for (int64_t o = 0; o < outer; ++o) {
-    for (int64_t i = 0; i < inner; ++i) {
-      const float* xp = x + o * n * inner + i;
-      float* yp = y + o * n * inner + i;
-      float m = -std::numeric_limits<float>::infinity();
-      for (int64_t k = 0; k < n; ++k) m = std::fmax(m, xp[k * inner]);
-      float s = 0;
-      for (int64_t k = 0; k < n; ++k) s += (yp[k * inner] = std::exp(xp[k * inner] - m));
-      for (int64_t k = 0; k < n; ++k) yp[k * inner] /= s;
-    }
-  }
+  HWY_DYNAMIC_DISPATCH(SoftmaxImpl)(x, y, outer, n, inner, false);
 }
-
 void LogSoftmax(const float* x, float* y, int64_t outer, int64_t n, int64_t inner) {
-  for (int64_t o = 0; o < outer; ++o) {
-    for (int64_t i = 0; i < inner; ++i) {
-      const float* xp = x + o * n * inner + i;
-      float* yp = y + o * n * inner + i;
-      float m = -std::numeric_limits<float>::infinity();
-      for (int64_t k = 0; k < n; ++k) m = std::fmax(m, xp[k * inner]);
-      float s = 0;
-      for (int64_t k = 0; k < n; ++k) s += std::exp(xp[k * inner] - m);
-      const float lse = m + std::log(s);
-      for (int64_t k = 0; k < n; ++k) yp[k * inner] = xp[k * inner] - lse;
-    }
-  }
+  HWY_DYNAMIC_DISPATCH(SoftmaxImpl)(x, y, outer, n, inner, true);
 }
-
 void SoftmaxGrad(const float* y, const float* dy, float* dx, int64_t outer, int64_t n, int64_t inner) {
-  for (int64_t o = 0; o < outer; ++o) {
-    for (int64_t i = 0; i < inner; ++i) {
-      const int64_t base = o * n * inner + i;
-      float s = 0;
-      for (int64_t k = 0; k < n; ++k) s += dy[base + k * inner] * y[base + k * inner];
-      for (int64_t k = 0; k < n; ++k) dx[base + k * inner] = y[base + k * inner] * (dy[base + k * inner] - s);
-    }
-  }
+  HWY_DYNAMIC_DISPATCH(SoftmaxGradImpl)(y, dy, dx, outer, n, inner, false);
 }
-
 void LogSoftmaxGrad(const float* y, const float* dy, float* dx, int64_t outer, int64_t n, int64_t inner) {
-  for (int64_t o = 0; o < outer; ++o) {
-    for (int64_t i = 0; i < inner; ++i) {
-      const int64_t base = o * n * inner + i;
-      float s = 0;
-      for (int64_t k = 0; k < n; ++k) s += dy[base + k * inner];
-      for (int64_t k = 0; k < n; ++k) dx[base + k * inner] = dy[base + k * inner] - std::exp(y[base + k * inner]) * s;
-    }
-  }
+  HWY_DYNAMIC_DISPATCH(SoftmaxGradImpl)(y, dy, dx, outer, n, inner, true);
 }
 
 }  // namespace kerasm::kernels
+#endif  // HWY_ONCE
