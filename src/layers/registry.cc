@@ -1,0 +1,66 @@
+#include "layers/registry.h"
+
+#include <map>
+
+#include "core/error.h"
+
+namespace kerasm::layers {
+
+namespace {
+
+std::map<std::string, LayerFactory>& RuntimeClasses() {
+  static std::map<std::string, LayerFactory> classes;
+  return classes;
+}
+
+const LayerClass* FindBuiltin(const std::string& class_name) {
+  for (const LayerClass& c : LayerClasses()) {
+    if (class_name == c.class_name) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const std::vector<LayerClass>& LayerClasses() {
+  static const std::vector<LayerClass> classes = {
+#define KERASM_LAYER_ENTRY(cls, js) {#cls, js, &Create##cls},
+      KERASM_LAYERS(KERASM_LAYER_ENTRY)
+#undef KERASM_LAYER_ENTRY
+  };
+  return classes;
+}
+
+std::vector<std::string> LayerClassNames() {
+  std::vector<std::string> out;
+  for (const LayerClass& c : LayerClasses()) out.push_back(c.class_name);
+  return out;
+}
+
+LayerPtr CreateLayer(const std::string& class_name, const json& config) {
+  if (const LayerClass* c = FindBuiltin(class_name)) return c->factory(config);
+  auto it = RuntimeClasses().find(class_name);
+  if (it != RuntimeClasses().end()) return it->second(config);
+  Fail<ValueError>("Unknown layer: '", class_name,
+                   "'. Register custom layers with km.serialization.registerClass before loading.");
+}
+
+LayerPtr DeserializeLayer(const json& spec) {
+  if (!spec.is_object()) Fail<ValueError>("A serialized layer must be an object. Received: ", spec.dump());
+  const char* key = spec.contains("class_name") ? "class_name" : "className";
+  if (!spec.contains(key) || !spec[key].is_string()) {
+    Fail<ValueError>("A serialized layer needs a class_name. Received: ", spec.dump());
+  }
+  return CreateLayer(spec[key].get<std::string>(), spec.value("config", json::object()));
+}
+
+json SerializeLayer(const Layer& layer) { return {{"class_name", layer.class_name()}, {"config", layer.GetConfig()}}; }
+
+void RegisterLayerClass(const std::string& class_name, LayerFactory factory) {
+  if (FindBuiltin(class_name)) Fail<ValueError>("'", class_name, "' is a built-in layer class and cannot be replaced");
+  RuntimeClasses()[class_name] = std::move(factory);
+}
+
+void UnregisterLayerClass(const std::string& class_name) { RuntimeClasses().erase(class_name); }
+
+}  // namespace kerasm::layers

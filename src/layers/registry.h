@@ -1,0 +1,55 @@
+// The layer registry: ONE list of (Keras class name, JS factory name). It drives creation from a serialized
+// {class_name, config}, the JS factories (bindings iterate LayerClasses()) and the generic layer test (which
+// fails for a registered class without test cases). Adding a layer is one line here plus its family file,
+// which defines `LayerPtr Create<ClassName>(const json&)` (usually MakeLayer<T>). No static self-registration:
+// unreferenced registrar objects are dropped from static libraries.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "layers/layer.h"
+
+// X(KerasClassName, "jsFactoryName"), alphabetical within each family.
+#define KERASM_LAYERS(X)         \
+  /* core */                     \
+  X(Activation, "activation")    \
+  X(Dense, "dense")              \
+  X(Dropout, "dropout")          \
+  X(Flatten, "flatten")          \
+  X(InputLayer, "inputLayer")    \
+  X(Reshape, "reshape")
+
+namespace kerasm::layers {
+
+using LayerFactory = std::function<LayerPtr(const json& config)>;
+
+#define KERASM_DECLARE_LAYER_FACTORY(cls, js) LayerPtr Create##cls(const json& config);
+KERASM_LAYERS(KERASM_DECLARE_LAYER_FACTORY)
+#undef KERASM_DECLARE_LAYER_FACTORY
+
+struct LayerClass {
+  const char* class_name;  // Keras: "Dense"
+  const char* js_name;     // tfjs-layers factory: "dense"
+  LayerPtr (*factory)(const json& config);
+};
+
+// The built-in layers, in list order.
+const std::vector<LayerClass>& LayerClasses();
+std::vector<std::string> LayerClassNames();
+
+// Creates a layer from its Keras class name and snake_case config: built-in classes first, then classes
+// registered at run time. ValueError "Unknown layer: 'Foo'" otherwise.
+LayerPtr CreateLayer(const std::string& class_name, const json& config);
+// From a serialized {"class_name", "config"} (also accepts tfjs' "className").
+LayerPtr DeserializeLayer(const json& spec);
+// {"class_name", "config"}.
+json SerializeLayer(const Layer& layer);
+
+// Classes defined at run time (custom JS layers, km.serialization.registerClass): later registrations of a
+// name replace earlier ones; built-in names cannot be replaced.
+void RegisterLayerClass(const std::string& class_name, LayerFactory factory);
+void UnregisterLayerClass(const std::string& class_name);
+
+}  // namespace kerasm::layers
