@@ -110,7 +110,8 @@ function createModel() {
     km.layers.dense({units: 128, inputShape: [PIXELS], activation: 'relu'}),
     km.layers.dense({units: NUM_CLASSES, activation: 'softmax'}),
   ]});
-  initialWeights = m.getWeights().map((w) => km.tensor(w.dataSync(), w.shape));
+  // Copies, inside tidy: whether getWeights() hands out new tensors or the live ones, none leaks.
+  initialWeights = km.tidy(() => m.getWeights().map((w) => km.tensor(w.dataSync(), w.shape)));
   return m;
 }
 
