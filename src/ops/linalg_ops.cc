@@ -53,7 +53,9 @@ Tensor MatMulForward(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   const int64_t lda = a.dim(-1);
   const int64_t ldb = b.dim(-1);
   float* packed = PackScratch(kernels::GemmPackedBSize(K, N));
-  int64_t packed_for = -1;  // which b matrix `packed` holds: b is packed once when shared across the batch
+  // A b matrix shared by several batch entries is packed once; otherwise each product packs as it goes.
+  const bool b_shared = nbatch > 1 && ShapeSize(b_batch) < nbatch;
+  int64_t packed_for = -1;
   std::vector<int64_t> idx(batch.size(), 0);
   for (int64_t bi = 0; bi < nbatch; ++bi) {
     int64_t ao = 0, bo = 0;
@@ -61,12 +63,18 @@ Tensor MatMulForward(const Tensor& a, const Tensor& b, bool ta, bool tb) {
       ao += idx[i] * a_strides[i];
       bo += idx[i] * b_strides[i];
     }
-    if (bo != packed_for) {
-      kernels::GemmPackB(b.f32() + bo * b_mat, ldb, tb, K, N, packed);
-      packed_for = bo;
+    if (!b_shared) {
+      // Gemm packs B block by block while it is hot in cache, and reads it in place for a single row.
+      kernels::Gemm(M, N, K, a.f32() + ao * a_mat, lda, ta, b.f32() + bo * b_mat, ldb, tb, nullptr,
+                    out.f32() + bi * M * N, N, false, packed);
+    } else {
+      if (bo != packed_for) {
+        kernels::GemmPackB(b.f32() + bo * b_mat, ldb, tb, K, N, packed);
+        packed_for = bo;
+      }
+      kernels::GemmPacked(M, N, K, a.f32() + ao * a_mat, lda, ta, packed, nullptr, out.f32() + bi * M * N, N,
+                          false);
     }
-    kernels::GemmPacked(M, N, K, a.f32() + ao * a_mat, lda, ta, packed, nullptr, out.f32() + bi * M * N, N,
-                        false);
     for (size_t i = batch.size(); i-- > 0;) {
       if (++idx[i] < batch[i]) break;
       idx[i] = 0;
@@ -120,9 +128,8 @@ Tensor Dense(const Tensor& x, const Tensor& kernel, const Tensor& bias) {
   Tensor out(out_shape);
   if (out.size() > 0) {
     float* packed = PackScratch(kernels::GemmPackedBSize(in, units));
-    kernels::GemmPackB(kernel.f32(), units, false, in, units, packed);
-    kernels::GemmPacked(M, units, in, x.f32(), in, false, packed, bias.defined() ? bias.f32() : nullptr,
-                        out.f32(), units, false);
+    kernels::Gemm(M, units, in, x.f32(), in, false, kernel.f32(), units, false,
+                  bias.defined() ? bias.f32() : nullptr, out.f32(), units, false, packed);
   }
   std::vector<Tensor> inputs{x, kernel};
   if (bias.defined()) inputs.push_back(bias);
@@ -132,13 +139,12 @@ Tensor Dense(const Tensor& x, const Tensor& kernel, const Tensor& bias) {
     Tensor dk(kernel.shape());
     if (dx.size()) {
       float* packed = PackScratch(kernels::GemmPackedBSize(units, in));
-      kernels::GemmPackB(kernel.f32(), units, true, units, in, packed);
-      kernels::GemmPacked(M, in, units, g.f32(), units, false, packed, nullptr, dx.f32(), in, false);
+      kernels::Gemm(M, in, units, g.f32(), units, false, kernel.f32(), units, true, nullptr, dx.f32(), in, false,
+                    packed);
     }
     if (dk.size()) {
       float* packed = PackScratch(kernels::GemmPackedBSize(M, units));
-      kernels::GemmPackB(g.f32(), units, false, M, units, packed);
-      kernels::GemmPacked(in, units, M, x.f32(), in, true, packed, nullptr, dk.f32(), units, false);
+      kernels::Gemm(in, units, M, x.f32(), in, true, g.f32(), units, false, nullptr, dk.f32(), units, false, packed);
     }
     std::vector<Tensor> grads{dx, dk};
     if (bias.defined()) {
