@@ -59,6 +59,11 @@ km.dispose(result);
 console.log(`test accuracy ${(100 * testAccuracy).toFixed(2)}% (loss ${testLoss.toFixed(4)}) on ${test.count} digits, ` +
             `trained in ${trainSeconds.toFixed(1)} s`);
 
+// The optimizer handed to compile() is ours to dispose, as in tfjs.
+km.dispose([trainX, trainY, testX, testY]);
+model.optimizer.dispose();
+model.dispose();
+
 if (!tensorCounts.every((n) => n === tensorCounts[0])) {
   console.error(`live tensors changed between epochs: ${tensorCounts.join(', ')}`);
   process.exitCode = 1;

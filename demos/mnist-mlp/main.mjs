@@ -40,7 +40,6 @@ const percent = (v) => `${(100 * v).toFixed(1)}%`;
 
 let data = null;      // {trainX, trainY, testX, testY, test} once loaded
 let model = null;
-let initialWeights = null;  // copies of the first initial weights, so "Train again" starts over
 let trained = false;
 let lastDrawing = null;
 
@@ -110,8 +109,7 @@ function createModel() {
     km.layers.dense({units: 128, inputShape: [PIXELS], activation: 'relu'}),
     km.layers.dense({units: NUM_CLASSES, activation: 'softmax'}),
   ]});
-  // Copies, inside tidy: whether getWeights() hands out new tensors or the live ones, none leaks.
-  initialWeights = km.tidy(() => m.getWeights().map((w) => km.tensor(w.dataSync(), w.shape)));
+  m.compile({optimizer: km.train.adam(LEARNING_RATE), loss: 'categoricalCrossentropy', metrics: ['accuracy']});
   return m;
 }
 
@@ -128,13 +126,12 @@ async function train() {
   ui.train.disabled = true;
   ui.result.hidden = true;
   chart.reset();
-  if (model === null) {
-    model = createModel();
-  } else {
-    model.setWeights(initialWeights);
+  // "Train again" starts from a new model; the optimizer passed to compile() is ours to dispose.
+  if (model !== null) {
+    model.optimizer.dispose();
+    model.dispose();
   }
-  // A fresh optimizer each time, so a second run starts from zero moments as the first did.
-  model.compile({optimizer: km.train.adam(LEARNING_RATE), loss: 'categoricalCrossentropy', metrics: ['accuracy']});
+  model = createModel();
   trained = true;  // predictions follow the weights from the first batch on
   const batchesPerEpoch = Math.ceil(data.trainX.shape[0] / BATCH_SIZE);
   let epoch = 0;

@@ -11,7 +11,13 @@ import {chromium} from 'playwright-core';
 import {serve} from '../../scripts/serve.mjs';
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
-const TARGET_ACCURACY = 0.93;
+// This model, data and schedule reach 92-93 % on the test digits depending on the initial weights and
+// the order of the training digits: tfjs-layers measured 0.917-0.931 over three runs, kerasm 0.913-0.931
+// over eight initializer seeds (js-tests/mnist.test.mjs) and 0.920-0.932 over eight training orders. A
+// page's first run gives the same number every time for a given build (initial weights and batch order
+// are seeded); the bar sits below the whole measured range so that the test checks that training works
+// rather than one digit more or less, and the accuracy reached is printed.
+const TARGET_ACCURACY = 0.90;
 
 let server;
 let context;
@@ -54,7 +60,7 @@ async function waitForPhase(phases, timeout) {
   return state;
 }
 
-test('Train reaches the target test accuracy while the page stays responsive', async () => {
+test('Train reaches the expected test accuracy while the page stays responsive', async () => {
   await page.click('#train');
   // page.evaluate only runs when the page's thread is free: several distinct progress values seen
   // before the end mean the event loop kept turning during fit().
