@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import {chromium} from 'playwright-core';
-import {serve} from './serve.mjs';
+import {serve} from '../../scripts/serve.mjs';
 
 let server;
 let context;
