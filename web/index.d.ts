@@ -269,3 +269,286 @@ export interface NamedTensorMap {
  * map to null, as in tfjs.
  */
 export function variableGrads(f: () => Tensor, varList?: Variable[]): {value: Tensor; grads: NamedTensorMap};
+
+// ---- layers -------------------------------------------------------------------------------------------
+/** A shape with null for unknown dimensions (the batch, usually). */
+export type Shape = Array<number | null>;
+/** Activation names in tfjs' camelCase or Keras' snake_case spelling. */
+export type ActivationIdentifier =
+  | 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'hardSigmoid' | 'hard_sigmoid' | 'tanh' | 'softmax' | 'logSoftmax'
+  | 'log_softmax' | 'elu' | 'selu' | 'softplus' | 'softsign' | 'exponential' | 'swish' | 'silu' | 'gelu' | 'mish'
+  | 'leakyRelu' | 'leaky_relu';
+/** An initializer, regularizer or constraint: a name ('glorotUniform', 'l1l2', 'maxNorm') or {className, config}. */
+export type SerializedSpec = string | {className: string; config?: {[key: string]: unknown}};
+export type DataFormat = 'channelsLast' | 'channelsFirst' | 'channels_last' | 'channels_first';
+
+/** Keys every layer accepts. */
+export interface LayerArgs {
+  name?: string;
+  trainable?: boolean;
+  dtype?: DataType;
+  /** The input shape without the batch dimension; a Sequential's first layer creates its input from it. */
+  inputShape?: Shape;
+  batchInputShape?: Shape;
+  batchSize?: number;
+  inputDim?: number;
+}
+export interface DenseLayerArgs extends LayerArgs {
+  units: number;
+  activation?: ActivationIdentifier;
+  useBias?: boolean;
+  kernelInitializer?: SerializedSpec;
+  biasInitializer?: SerializedSpec;
+  kernelRegularizer?: SerializedSpec;
+  biasRegularizer?: SerializedSpec;
+  activityRegularizer?: SerializedSpec;
+  kernelConstraint?: SerializedSpec;
+  biasConstraint?: SerializedSpec;
+}
+export interface ActivationLayerArgs extends LayerArgs {
+  activation: ActivationIdentifier;
+}
+export interface DropoutLayerArgs extends LayerArgs {
+  rate: number;
+  /** 1 on the axes that share one decision; null takes the input's size. */
+  noiseShape?: Shape;
+  seed?: number;
+}
+export interface FlattenLayerArgs extends LayerArgs {
+  dataFormat?: DataFormat;
+}
+export interface ReshapeLayerArgs extends LayerArgs {
+  /** Without the batch dimension; one entry may be -1. */
+  targetShape: number[];
+}
+export interface InputLayerArgs extends LayerArgs {
+  sparse?: false;
+}
+export interface InputConfig {
+  /** Without the batch dimension. */
+  shape?: Shape;
+  /** With the batch dimension. */
+  batchShape?: Shape;
+  name?: string;
+  dtype?: DataType;
+  sparse?: false;
+}
+/** A layer config as getConfig() returns it (camelCase keys). */
+export interface LayerConfig {
+  [key: string]: unknown;
+}
+
+/** A node output in a layer graph: from km.input() or layer.apply(symbolic). */
+export class SymbolicTensor {
+  protected constructor();
+  readonly shape: Shape;
+  readonly dtype: DataType;
+  readonly name: string;
+  readonly outputIndex: number;
+  readonly rank: number;
+  readonly sourceLayer: layers.Layer;
+  toString(): string;
+}
+
+/** A layer's weight, as tfjs-layers exposes it. */
+export class LayerVariable {
+  protected constructor();
+  /** The variable's name, '<layer>/<weight>' (made unique among live variables). */
+  readonly name: string;
+  readonly shape: number[];
+  readonly dtype: DataType;
+  readonly trainable: boolean;
+  /** The variable holding the current value (the same object until it is disposed). */
+  read(): Variable;
+  write(value: Tensor): void;
+}
+
+export interface LayerApplyArgs {
+  training?: boolean;
+  mask?: Tensor | Tensor[];
+}
+
+export namespace layers {
+  /**
+   * The base of every layer. Layers come from the factories below, km.model, km.sequential and
+   * modelFromJSON; layers defined in JS (subclasses) are not supported yet: constructing one throws.
+   */
+  class Layer {
+    protected constructor();
+    readonly name: string;
+    readonly built: boolean;
+    readonly dtype: DataType;
+    trainable: boolean;
+    getClassName(): string;
+    /** Tensors in: tensors out, now. Symbolic tensors in: symbolic tensors out (a graph node). */
+    apply(inputs: Tensor, kwargs?: LayerApplyArgs): Tensor;
+    apply(inputs: Tensor[], kwargs?: LayerApplyArgs): Tensor | Tensor[];
+    apply(inputs: SymbolicTensor, kwargs?: {training?: boolean}): SymbolicTensor;
+    apply(inputs: SymbolicTensor[], kwargs?: {training?: boolean}): SymbolicTensor | SymbolicTensor[];
+    computeMask(inputs: Tensor | Tensor[], mask?: Tensor | Tensor[]): Tensor | Tensor[] | null;
+    build(inputShape: Shape | Shape[]): void;
+    computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[];
+    getConfig(): LayerConfig;
+    /** In the order of LAYERS.md (trainable first). */
+    getWeights(trainableOnly?: boolean): Tensor[];
+    /** Same count, order and shapes as getWeights(), else an error naming the weight; a failed call changes nothing. */
+    setWeights(weights: Tensor[]): void;
+    countParams(): number;
+    readonly weights: LayerVariable[];
+    readonly trainableWeights: LayerVariable[];
+    readonly nonTrainableWeights: LayerVariable[];
+    /** Activity-regularization losses of the latest call and the weights' penalties, as new scalars. */
+    readonly losses: Tensor[];
+    resetStates(): void;
+    /** The symbolic input / output of the layer's only node. */
+    readonly input: SymbolicTensor | SymbolicTensor[];
+    readonly output: SymbolicTensor | SymbolicTensor[];
+    /** Releases this object's handle and its weights' variables; models using the layer keep it. */
+    dispose(): void;
+    toString(): string;
+  }
+  /** The layer registry's list, which the factories are made from. */
+  function registeredLayers(): Array<{className: string; factory: string}>;
+
+  function activation(config: ActivationLayerArgs): Layer;
+  function dense(config: DenseLayerArgs): Layer;
+  function dropout(config: DropoutLayerArgs): Layer;
+  function flatten(config?: FlattenLayerArgs): Layer;
+  function inputLayer(config: InputLayerArgs): Layer;
+  function reshape(config: ReshapeLayerArgs): Layer;
+}
+
+/** As tfjs' tf.input: the symbolic input of a functional model. */
+export function input(config: InputConfig): SymbolicTensor;
+
+// ---- optimizers ---------------------------------------------------------------------------------------
+export class Optimizer {
+  protected constructor();
+  /** A C++ optimizer by class or string name ('Adam', 'rmsprop', 'nadam' ...) with a camelCase config. */
+  static fromConfig(name: string, config?: {[key: string]: number | boolean}): Optimizer;
+  getClassName(): string;
+  getConfig(): {[key: string]: number | boolean};
+  /** Steps taken. */
+  readonly iterations: number;
+  /** By variable name, as tfjs; null gradients are skipped. */
+  applyGradients(variableGradients: {[name: string]: Tensor | null} | Array<{name: string; tensor: Tensor}>): void;
+  /** One step on the scalar f(); varList defaults to every trainable variable (layers' included). */
+  minimize(f: () => Tensor, returnCost: true, varList?: Variable[]): Tensor;
+  minimize(f: () => Tensor, returnCost?: false, varList?: Variable[]): null;
+  dispose(): void;
+}
+/** tfjs-core's factories and defaults (a defaulted epsilon is 1e-7). */
+export namespace train {
+  function sgd(learningRate: number): Optimizer;
+  function momentum(learningRate: number, momentum: number, useNesterov?: boolean): Optimizer;
+  function rmsprop(learningRate: number, decay?: number, momentum?: number, epsilon?: number | null,
+                   centered?: boolean): Optimizer;
+  function adam(learningRate?: number, beta1?: number, beta2?: number, epsilon?: number | null): Optimizer;
+  function adagrad(learningRate: number, initialAccumulatorValue?: number): Optimizer;
+  function adadelta(learningRate?: number, rho?: number, epsilon?: number | null): Optimizer;
+  function adamax(learningRate?: number, beta1?: number, beta2?: number, epsilon?: number | null,
+                  decay?: number): Optimizer;
+}
+
+// ---- models -------------------------------------------------------------------------------------------
+export interface ModelArgs {
+  inputs: SymbolicTensor | SymbolicTensor[];
+  outputs: SymbolicTensor | SymbolicTensor[];
+  name?: string;
+}
+export interface SequentialArgs {
+  layers?: layers.Layer[];
+  name?: string;
+}
+export interface ModelPredictArgs {
+  batchSize?: number;
+}
+export interface ModelEvaluateArgs {
+  batchSize?: number;
+}
+/** Loss names: tfjs' camelCase (meanSquaredError ...) or Keras' snake_case and aliases (mse, kld ...). */
+export interface ModelCompileArgs {
+  optimizer: string | Optimizer;
+  loss: string | string[] | {[outputName: string]: string};
+  /** 'accuracy' / 'acc' (binary, categorical or sparse, from the loss), 'mse', 'mae', loss names ... */
+  metrics?: string | string[];
+  lossWeights?: number[] | {[outputName: string]: number};
+}
+export interface Logs {
+  [key: string]: number;
+}
+export interface CustomCallbackArgs {
+  onTrainBegin?: (logs?: Logs) => void | Promise<void>;
+  onTrainEnd?: (logs?: Logs) => void | Promise<void>;
+  onEpochBegin?: (epoch: number, logs?: Logs) => void | Promise<void>;
+  /** logs: loss and metrics (size-weighted means over the epoch's batches), val_ values with validation. */
+  onEpochEnd?: (epoch: number, logs?: Logs) => void | Promise<void>;
+  /** logs: {batch, size}. */
+  onBatchBegin?: (batch: number, logs?: Logs) => void | Promise<void>;
+  /** logs: {batch, size, loss, ...metrics} of this batch. */
+  onBatchEnd?: (batch: number, logs?: Logs) => void | Promise<void>;
+  /** Called before each yield to the event loop. */
+  onYield?: (epoch: number, batch: number, logs: Logs) => void | Promise<void>;
+}
+export interface ModelFitArgs {
+  epochs?: number;
+  batchSize?: number;
+  /** Reorders the samples each epoch with a seeded permutation (default true). */
+  shuffle?: boolean;
+  /** The last fraction of the samples (before shuffling) becomes validation data. */
+  validationSplit?: number;
+  validationData?: [Tensor | Tensor[], Tensor | Tensor[]];
+  callbacks?: CustomCallbackArgs | CustomCallbackArgs[];
+  /** 0 (default): silent; 1: a line per epoch on the console. */
+  verbose?: number;
+  initialEpoch?: number;
+  /** 'auto' (every batch), 'batch', 'epoch', 'never', or at most every this many milliseconds. */
+  yieldEvery?: 'auto' | 'batch' | 'epoch' | 'never' | number;
+  /** Seeds the shuffling (default: the model's count of fit calls, so equal models and calls shuffle alike). */
+  seed?: number;
+}
+export class History {
+  protected constructor();
+  epoch: number[];
+  history: {[key: string]: number[]};
+  params: {[key: string]: unknown};
+}
+
+export class LayersModel extends layers.Layer {
+  readonly layers: layers.Layer[];
+  readonly inputs: SymbolicTensor[];
+  readonly outputs: SymbolicTensor[];
+  readonly inputNames: string[];
+  readonly outputNames: string[];
+  /** Set by compile(). */
+  optimizer: Optimizer | null;
+  /** Set to true in a callback to end fit() after the current batch. */
+  stopTraining: boolean;
+  /** The names of trainOnBatch's and evaluate's values: 'loss', per-output losses, metrics ('acc', ...). */
+  readonly metricsNames: string[];
+  getLayer(name: string): layers.Layer;
+  getLayer(index: number): layers.Layer;
+  getLayer(name: undefined, index: number): layers.Layer;
+  /** Prints the Keras-style table with printFn (default console.log), line by line, and returns it. */
+  summary(lineLength?: number, positions?: number[], printFn?: (line: string) => void): string;
+  predict(x: Tensor | Tensor[], args?: ModelPredictArgs): Tensor | Tensor[];
+  predictOnBatch(x: Tensor | Tensor[]): Tensor | Tensor[];
+  compile(args: ModelCompileArgs): void;
+  fit(x: Tensor | Tensor[], y: Tensor | Tensor[], args?: ModelFitArgs): Promise<History>;
+  /** One scalar, or one per metricsNames entry. */
+  evaluate(x: Tensor | Tensor[], y: Tensor | Tensor[], args?: ModelEvaluateArgs): Tensor | Tensor[];
+  trainOnBatch(x: Tensor | Tensor[], y: Tensor | Tensor[]): number | number[];
+  /** Keras' model.to_json(): a string, or the parsed object when returnString is false. */
+  toJSON(unused?: unknown, returnString?: true): string;
+  toJSON(unused: unknown, returnString: false): {[key: string]: unknown};
+}
+export class Sequential extends LayersModel {
+  add(layer: layers.Layer): void;
+  pop(): void;
+}
+export function model(args: ModelArgs): LayersModel;
+export function sequential(args?: SequentialArgs): Sequential;
+export namespace models {
+  /** From Keras' model.to_json() (object or text) or a tfjs model.json's topology; weights are freshly initialized. */
+  function modelFromJSON(json: {[key: string]: unknown} | string): Promise<LayersModel>;
+}

@@ -9,3 +9,8 @@ export {randomNormal, randomUniform} from './random.js';
 export {tidy, keep, dispose, memory} from './engine.js';
 export * from './ops/index.js';
 export {grad, grads, valueAndGrad, valueAndGrads, variableGrads} from './gradients.js';
+export {layers, input, LayerVariable} from './layers/index.js';
+export {SymbolicTensor} from './layers/symbolic.js';
+export {LayersModel, Sequential, model, sequential, models} from './models/model.js';
+export {History} from './models/fit.js';
+export {Optimizer, train} from './train.js';

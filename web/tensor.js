@@ -28,6 +28,7 @@ export class Tensor {
   // Synchronous copy of the values: Float32Array for float32, Int32Array for int32.
   dataSync() {
     assertLive(this, 'dataSync');
+    if (this._sync !== undefined) this._sync();
     const m = wasm();
     const heap = this.dtype === 'int32' ? m.HEAP32 : m.HEAPF32;
     const start = this._res.ptr >>> 2;
@@ -71,6 +72,7 @@ function assertLive(t, op, name = 'x') {
 export function handleOf(t, op, name) {
   if (!(t instanceof Tensor)) throw new Error(`${op}: argument '${name}' must be a Tensor, got ${describeValue(t)}`);
   if (t._res === null) throw new Error(`${op}: tensor '${name}' is disposed`);
+  if (t._sync !== undefined) t._sync();
   return t._res.handle;
 }
 

@@ -3,7 +3,7 @@
 // Variables are never disposed by tidy().
 import {cast} from './ops/shape.js';
 import {Tensor, describeValue, handleOf} from './tensor.js';
-import {checkError, readMeta, wasm} from './wasm.js';
+import {checkError, readMeta, wasm, weightsChanged, weightsVersionNow} from './wasm.js';
 
 export class Variable extends Tensor {
   // Internal: from a C++ Variable handle; web/ reads its value's description first.
@@ -18,7 +18,23 @@ export class Variable extends Tensor {
     }
     super(value, readMeta(), false);
     this._res.varHandle = varHandle;
+    this._version = weightsVersionNow();
     this.name = m.variableName(varHandle);
+  }
+
+  // Training steps, setWeights and optimizers give C++ variables new values; before each use the value
+  // handle is fetched again if any of them ran since it was read (one counter comparison otherwise).
+  _sync() {
+    if (this._version !== weightsVersionNow() && this._res !== null) this._refresh();
+  }
+
+  _refresh() {
+    const value = wasm().variableValue(this._res.varHandle);
+    checkError(value);
+    this._res.handle.delete();
+    this._res.handle = value;
+    this._res.ptr = readMeta().ptr;
+    this._version = weightsVersionNow();
   }
 
   get trainable() {
@@ -36,11 +52,8 @@ export class Variable extends Tensor {
     const m = wasm();
     m.variableAssign(this._res.varHandle, handleOf(newValue, `variable '${this.name}'.assign`, 'newValue'));
     checkError(null);
-    const value = m.variableValue(this._res.varHandle);
-    checkError(value);
-    this._res.handle.delete();
-    this._res.handle = value;
-    this._res.ptr = readMeta().ptr;
+    weightsChanged();
+    this._refresh();
   }
 }
 

@@ -10,6 +10,10 @@ let mod = null;
 let flagIndex = 0;
 let argsIndex = 0;
 let metaIndex = 0;
+let valuesIndex = 0;
+// Bumped by every call that may give a C++ variable a new value (training steps, setWeights, optimizers):
+// JS Variables compare it with the version they last read to know when to fetch the new value.
+let weightsVersion = 0;
 
 // Sizes of the exchange arrays, as in bindings/guard.h.
 export const MAX_ARGS = 256;
@@ -23,6 +27,16 @@ export function setModule(m) {
   flagIndex = m.errorFlagAddress() >>> 2;
   argsIndex = m.argsAddress() >>> 2;
   metaIndex = m.metaAddress() >>> 2;
+  valuesIndex = m.valuesAddress() >>> 3;
+  for (const fn of loadHooks) fn(m);
+}
+
+const loadHooks = [];
+
+// Runs fn(module) once the module is loaded (parts of the API generated from the module's own lists).
+export function onLoad(fn) {
+  loadHooks.push(fn);
+  if (mod !== null) fn(mod);
 }
 
 export function isLoaded() {
@@ -61,4 +75,17 @@ export function readMeta() {
   const shape = new Array(rank);
   for (let i = 0; i < rank; ++i) shape[i] = heap[metaIndex + META_HEADER + i];
   return {ptr, dtype, shape};
+}
+
+// The float64 values a training step or evaluation just wrote (bindings/models_bindings.cc).
+export function readValues(count) {
+  return Array.from(mod.HEAPF64.subarray(valuesIndex, valuesIndex + count));
+}
+
+export function weightsChanged() {
+  weightsVersion += 1;
+}
+
+export function weightsVersionNow() {
+  return weightsVersion;
 }

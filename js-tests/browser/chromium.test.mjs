@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import {chromium} from 'playwright-core';
-import {serve} from './serve.mjs';
+import {serve} from '../../scripts/serve.mjs';
 
 let server;
 let context;
@@ -73,6 +73,20 @@ function check(r, where) {
 
 test('ops, a gradient and variable gradients in a page match the formulas', () => {
   check(results.page, 'page');
+});
+
+// fit in the page and the worker: 200 batches each yielding once, learning XOR, leaving no tensors.
+function checkFit(f, where, t) {
+  assert.equal(f.yields, 200, `${where}: one yield per batch`);
+  assert.ok(f.lastLoss < f.firstLoss / 4, `${where}: loss ${f.firstLoss} -> ${f.lastLoss}`);
+  f.predictions.forEach((p, i) => assert.equal(Math.round(p), [0, 1, 1, 0][i], `${where}: XOR(${i}) = ${p}`));
+  assert.equal(f.leaked, 0, `${where}: tensors left after fit`);
+  t.diagnostic(`${where}: 200 batches in ${f.yieldingMs.toFixed(1)} ms yielding after each, ${f.neverMs.toFixed(1)} ms never yielding`);
+}
+
+test('fit in a page and in a worker: learns XOR, yields every batch, leaves no tensors', (t) => {
+  checkFit(results.page.fit, 'page', t);
+  checkFit(results.worker.result.fit, 'worker', t);
 });
 
 test('the same in a module Web Worker', () => {

@@ -57,6 +57,52 @@ async function main(): Promise<void> {
   const gw: km.Tensor = grads[w.name];
   const disposed: boolean = gw.isDisposed;
   km.dispose([g, gs, vg, vgs.value, vgs.grads, value, w]);
+  // Layers, models and training.
+  const dense: km.layers.Layer = km.layers.dense({units: 4, inputShape: [3], activation: 'relu',
+                                                  kernelInitializer: 'heNormal',
+                                                  kernelRegularizer: {className: 'L1L2', config: {l2: 0.01}}});
+  const layerOut: km.Tensor = dense.apply(km.ones([2, 3]), {training: true});
+  const inp: km.SymbolicTensor = km.input({shape: [3], name: 'features'});
+  const hidden: km.SymbolicTensor = dense.apply(inp);
+  const out = km.layers.dense({units: 2, activation: 'softmax'}).apply(hidden);
+  const functional: km.LayersModel = km.model({inputs: inp, outputs: out, name: 'f'});
+  const seq: km.Sequential = km.sequential({layers: [km.layers.flatten({inputShape: [2, 2]}),
+                                                     km.layers.dropout({rate: 0.1, seed: 1})]});
+  seq.add(km.layers.reshape({targetShape: [2, -1]}));
+  seq.add(km.layers.activation({activation: 'leaky_relu'}));
+  seq.pop();
+  const weight: km.LayerVariable = dense.trainableWeights[0];
+  const wv: km.Variable = weight.read();
+  const wShape: number[] = weight.shape;
+  const config: km.LayerConfig = dense.getConfig();
+  const outShape = dense.computeOutputShape([null, 3]);
+  const params: number = functional.countParams() + dense.getWeights().length;
+  functional.compile({optimizer: km.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy']});
+  seq.compile({optimizer: 'sgd', loss: ['mse']});
+  const history: km.History = await functional.fit(km.ones([4, 3]), km.ones([4, 2]), {
+    epochs: 2, batchSize: 2, validationSplit: 0.5, yieldEvery: 'never',
+    callbacks: {onEpochEnd: (epoch: number, logs?: km.Logs) => { void [epoch, logs?.loss]; }},
+  });
+  const losses: number[] = history.history.loss;
+  const evaluated: km.Tensor | km.Tensor[] = functional.evaluate(km.ones([4, 3]), km.ones([4, 2]), {batchSize: 2});
+  const step: number | number[] = functional.trainOnBatch(km.ones([4, 3]), km.ones([4, 2]));
+  const predicted = functional.predict(km.ones([1, 3]), {batchSize: 8}) as km.Tensor;
+  const text: string = functional.summary(undefined, undefined, (line: string) => void line);
+  const json: string = functional.toJSON();
+  const copy: km.LayersModel = await km.models.modelFromJSON(functional.toJSON(null, false));
+  const layer0: km.layers.Layer = copy.getLayer(0) ?? copy.getLayer('dense');
+  const names: string[] = km.layers.registeredLayers().map((r) => r.factory);
+  const sgd: km.Optimizer = km.train.sgd(0.1);
+  const cost: km.Tensor = sgd.minimize(() => wv.square().sum(), true, [wv]);
+  km.train.momentum(0.1, 0.9, true).applyGradients({[wv.name]: km.onesLike(wv)});
+  const opts = [km.train.rmsprop(0.01), km.train.adagrad(0.1), km.train.adadelta(), km.train.adamax(), km.Optimizer.fromConfig('nadam')];
+  km.dispose([layerOut, evaluated, predicted, cost]);
+  functional.dispose();
+  void [wShape, config, outShape, params, losses, step, text, json, layer0, names, opts];
+  // @ts-expect-error: units is required
+  km.layers.dense({activation: 'relu'});
+  // @ts-expect-error: activation names are checked
+  km.layers.activation({activation: 'relux'});
   // @ts-expect-error: dtype names are checked
   km.zeros([2], 'float64');
   // @ts-expect-error: tensors are not constructed directly

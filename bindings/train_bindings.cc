@@ -1,0 +1,74 @@
+// Optimizers as shared handles: km.train.* objects and compile() use the same C++ optimizer (and so the
+// same slots). Gradients are applied by variable name, as tfjs' optimizer.applyGradients does, to the live
+// variables (those of layers and km.variable alike).
+#include <emscripten/bind.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/error.h"
+#include "guard.h"
+#include "json_util.h"
+#include "models/optimizers.h"
+#include "ops/variable.h"
+
+namespace kerasm::bindings {
+namespace {
+
+using models::Optimizer;
+using OptimizerPtr = std::shared_ptr<Optimizer>;
+using StringList = std::vector<std::string>;
+using TensorList = std::vector<Tensor>;
+
+// name: a class or string name ("adam", "RMSProp"); config: camelCase or snake_case JSON (optimizers.h).
+OptimizerPtr CreateOptimizer(const std::string& name, const std::string& config) {
+  return Guard([&] { return OptimizerPtr(models::CreateOptimizer(name, ParseJson(config, name))); });
+}
+
+std::string OptimizerClassName(const OptimizerPtr& opt) { return opt ? opt->className() : std::string(); }
+
+std::string OptimizerConfig(const OptimizerPtr& opt) {
+  return Guard([&] {
+    if (!opt) Fail<ValueError>("the optimizer handle is empty");
+    return opt->getConfig().dump();
+  });
+}
+
+double OptimizerIterations(const OptimizerPtr& opt) { return opt ? static_cast<double>(opt->iterations()) : 0; }
+
+void ApplyGradientsByName(const OptimizerPtr& opt, const StringList& names, const TensorList& grads) {
+  Guard([&] {
+    if (!opt) Fail<ValueError>("the optimizer handle is empty");
+    if (names.size() != grads.size()) {
+      Fail<ValueError>(opt->className(), ": applyGradients got ", names.size(), " names for ", grads.size(), " gradients");
+    }
+    std::unordered_map<std::string, ops::Variable*> live;
+    for (ops::Variable* v : ops::Variable::Live()) live.emplace(v->name(), v);
+    std::vector<ops::Variable*> vars;
+    for (const std::string& name : names) {
+      auto it = live.find(name);
+      if (it == live.end()) {
+        Fail<ValueError>(opt->className(), ": applyGradients: there is no live variable named '", name, "'");
+      }
+      vars.push_back(it->second);
+    }
+    opt->ApplyGradients(vars, grads);
+  });
+}
+
+}  // namespace
+}  // namespace kerasm::bindings
+
+EMSCRIPTEN_BINDINGS(kerasm_train) {
+  using namespace emscripten;
+  using namespace kerasm::bindings;
+
+  class_<kerasm::models::Optimizer>("Optimizer").smart_ptr<OptimizerPtr>("OptimizerPtr");
+  function("createOptimizer", &CreateOptimizer);
+  function("optimizerClassName", &OptimizerClassName);
+  function("optimizerConfig", &OptimizerConfig);
+  function("optimizerIterations", &OptimizerIterations);
+  function("applyGradientsByName", &ApplyGradientsByName);
+}

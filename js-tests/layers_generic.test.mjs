@@ -1,0 +1,184 @@
+// The generic layer test: every layer of the C++ registry (the list the km.layers factories are made
+// from) must have cases here, and each case is checked against tfjs-layers: config round trip (and tfjs'
+// config keys present), build, weight count and shapes, output shape, forward with the weights copied
+// across, and the gradients for the input and for every trainable weight.
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {assertClose, km, randomValues, sizeOf, tf} from './support.mjs';
+
+// Activation names as tfjs-layers knows them, minus those whose formula differs (checked below).
+const TFJS_ACTIVATIONS = ['linear', 'relu', 'relu6', 'sigmoid', 'tanh', 'softmax', 'logSoftmax', 'elu', 'selu',
+  'softplus', 'softsign', 'swish', 'mish', 'gelu'];
+
+// Each case: factory config, concrete input shape, and optionally a looser tolerance or an input range.
+const CASES = {
+  Dense: [
+    ...TFJS_ACTIVATIONS.map((activation) => ({label: activation, config: {units: 5, activation}, input: [3, 4]})),
+    {label: 'no bias', config: {units: 4, useBias: false}, input: [2, 3]},
+    {label: 'rank 3, tanh', config: {units: 3, activation: 'tanh'}, input: [2, 5, 4]},
+    {label: 'rank 4', config: {units: 2, kernelInitializer: 'heNormal', biasInitializer: 'ones'}, input: [2, 2, 3, 4]},
+    {label: 'snake_case config', config: {units: 3, use_bias: true, kernel_initializer: 'glorot_normal'}, input: [2, 6]},
+  ],
+  Activation: [
+    ...TFJS_ACTIVATIONS.map((activation) => ({label: activation, config: {activation}, input: [3, 5]})),
+    {label: 'softmax rank 3', config: {activation: 'softmax'}, input: [2, 3, 4]},
+  ],
+  Dropout: [
+    {label: 'rate 0.3', config: {rate: 0.3}, input: [4, 6]},
+    {label: 'noiseShape', config: {rate: 0.5, noiseShape: [null, 1, 3], seed: 3}, input: [2, 4, 3]},
+  ],
+  Flatten: [
+    {label: 'rank 3', config: {}, input: [2, 3, 4]},
+    {label: 'channelsFirst', config: {dataFormat: 'channelsFirst'}, input: [2, 3, 4, 5]},
+  ],
+  // tfjs' InputLayer refuses tensors in apply(): applied to a tensor it is the identity.
+  InputLayer: [
+    {label: 'inputShape', config: {inputShape: [3]}, input: [2, 3], identity: true},
+    {label: 'batchInputShape', config: {batchInputShape: [null, 2, 4]}, input: [5, 2, 4], identity: true},
+  ],
+  Reshape: [
+    // tfjs leaves the -1 of computeOutputShape unresolved even when the input shape is known; Keras resolves it.
+    {label: 'with -1', config: {targetShape: [6, -1]}, input: [2, 3, 4], outputShape: [null, 6, 2]},
+    {label: 'rank 4 out', config: {targetShape: [2, 2, 3]}, input: [3, 12]},
+  ],
+};
+
+test('every registered layer has a factory and generic test cases', () => {
+  const registered = km.layers.registeredLayers();
+  assert.ok(registered.length >= 6);
+  for (const {className, factory} of registered) {
+    assert.equal(typeof km.layers[factory], 'function', `km.layers.${factory}`);
+    assert.ok(CASES[className]?.length > 0, `no generic test cases for ${className}`);
+  }
+});
+
+function tfTensor(t) {
+  return tf.tensor(t.dataSync(), t.shape, t.dtype);
+}
+
+function withBatchUnknown(shape) {
+  return [null, ...shape.slice(1)];
+}
+
+function runCase(factory, c) {
+  const kmLayer = km.layers[factory](c.config);
+  const tfLayer = tf.layers[factory](c.config);
+  try {
+    // Config: a round trip through the factory gives the same config, holding every key tfjs has.
+    const config = kmLayer.getConfig();
+    const again = km.layers[factory](config);
+    assert.deepEqual(again.getConfig(), config);
+    again.dispose();
+    for (const key of Object.keys(tfLayer.getConfig())) assert.ok(key in config, `tfjs config key '${key}' missing`);
+
+    // Build, weights and output shape.
+    const inputShape = withBatchUnknown(c.input);
+    kmLayer.build(inputShape);
+    tfLayer.build(inputShape);
+    assert.equal(kmLayer.built, true);
+    assert.deepEqual(kmLayer.weights.map((w) => w.shape), tfLayer.weights.map((w) => w.shape), 'weight shapes');
+    assert.equal(kmLayer.countParams(), tfLayer.countParams());
+    assert.deepEqual(kmLayer.computeOutputShape(inputShape), c.outputShape ?? tfLayer.computeOutputShape(inputShape),
+                     'output shape');
+
+    // Forward (inference) with the same weights.
+    const weights = kmLayer.getWeights();
+    tfLayer.setWeights(weights.map(tfTensor));
+    km.dispose(weights);
+    const values = randomValues(sizeOf(c.input), 7);
+    const x = km.tensor(values, c.input);
+    const tx = tf.tensor(values, c.input);
+    const tfApply = c.identity ? (v) => v : (v) => tfLayer.apply(v);
+    const y = kmLayer.apply(x);
+    assertClose(y, tfApply(tx), {rtol: 1e-5, atol: 1e-6, what: 'forward'});
+
+    // Gradients for the input and the trainable weights, with the same random output weighting.
+    const dyValues = randomValues(sizeOf(y.shape), 8);
+    const dy = km.tensor(dyValues, y.shape);
+    const tdy = tf.tensor(dyValues, y.shape);
+    assertClose(km.grad((v) => kmLayer.apply(v))(x, dy), tf.grad((v) => tfApply(v).mul(1))(tx, tdy),
+                {rtol: 1e-4, atol: 1e-5, what: 'input gradient'});
+    const kmVars = kmLayer.trainableWeights.map((w) => w.read());
+    const tfVars = tfLayer.trainableWeights.map((w) => w.read());
+    assert.equal(kmVars.length, tfVars.length);
+    if (kmVars.length > 0) {
+      const kg = km.variableGrads(() => kmLayer.apply(x).mul(dy).sum(), kmVars);
+      const tg = tf.variableGrads(() => tfLayer.apply(tx).mul(tdy).sum(), tfVars);
+      kmVars.forEach((v, i) => {
+        assertClose(kg.grads[v.name], tg.grads[tfVars[i].name], {rtol: 1e-4, atol: 1e-5, what: `gradient of ${v.name}`});
+      });
+      km.dispose([kg.value, kg.grads]);
+      tf.dispose([tg.value, tg.grads]);
+    }
+  } finally {
+    kmLayer.dispose();
+    for (const w of tfLayer.weights) w.dispose();
+  }
+}
+
+for (const {className, factory} of km.layers.registeredLayers()) {
+  test(`${className} (layers.${factory}) matches tfjs-layers`, async (t) => {
+    for (const c of CASES[className] ?? []) {
+      await t.test(c.label, () => {
+        tf.tidy(() => km.tidy(() => runCase(factory, c)));
+      });
+    }
+  });
+}
+
+test('Dropout: inverted dropout at the stated rate in training, identity at inference', () => {
+  km.tidy(() => {
+    const rate = 0.3;
+    const layer = km.layers.dropout({rate, seed: 11});
+    const x = km.ones([200, 50]);
+    assert.deepEqual(layer.apply(x).dataSync(), x.dataSync());
+    const y = layer.apply(x, {training: true}).dataSync();
+    const zeros = y.filter((v) => v === 0).length / y.length;
+    // 10000 Bernoulli(0.3) draws: a standard deviation of 0.0046; 5 of them is the tolerance.
+    assert.ok(Math.abs(zeros - rate) < 0.023, `fraction dropped ${zeros}`);
+    for (const v of y) assert.ok(v === 0 || Math.abs(v - 1 / (1 - rate)) < 1e-6, `kept value ${v}`);
+    // The same statistics from tfjs' dropout.
+    const ty = tf.tidy(() => tf.layers.dropout({rate}).apply(tf.ones([200, 50]), {training: true}).dataSync());
+    const tfZeros = ty.filter((v) => v === 0).length / ty.length;
+    assert.ok(Math.abs(zeros - tfZeros) < 0.033);
+    // A new mask per call; the gradient is the mask.
+    const again = layer.apply(x, {training: true}).dataSync();
+    assert.notDeepEqual(again, y);
+    const g = km.grad((v) => layer.apply(v, {training: true}))(x).dataSync();
+    for (const v of g) assert.ok(v === 0 || Math.abs(v - 1 / (1 - rate)) < 1e-6);
+    layer.dispose();
+  });
+});
+
+test('Dropout noiseShape: whole rows share one decision', () => {
+  km.tidy(() => {
+    const layer = km.layers.dropout({rate: 0.5, noiseShape: [null, 1, 3], seed: 5});
+    const y = layer.apply(km.ones([8, 4, 3]), {training: true}).arraySync();
+    for (const sample of y) for (const row of sample) assert.deepEqual(row, sample[0]);
+    layer.dispose();
+  });
+});
+
+test('Flatten takes rank 2 inputs as Keras 3 does (tfjs wants rank 3): the identity', () => {
+  km.tidy(() => {
+    const layer = km.layers.flatten();
+    const x = km.tensor(randomValues(21, 4), [3, 7]);
+    assert.deepEqual(layer.computeOutputShape([null, 7]), [null, 7]);
+    assertClose(layer.apply(x), x);
+    layer.dispose();
+  });
+});
+
+test('hardSigmoid follows Keras 3 (relu6(x + 3) / 6), where tfjs keeps the Keras 2 formula', () => {
+  km.tidy(() => {
+    const values = randomValues(40, 3, -5, 5);
+    const layer = km.layers.activation({activation: 'hardSigmoid'});
+    const y = layer.apply(km.tensor(values)).dataSync();
+    values.forEach((x, i) => assert.ok(Math.abs(y[i] - Math.min(Math.max(x + 3, 0), 6) / 6) < 1e-6));
+    layer.dispose();
+  });
+});
+
+test("tfjs' gelu_new is not an activation here; the error names it and the layer", () => {
+  assert.throws(() => km.layers.activation({activation: 'gelu_new'}), /Activation 'activation(_\d+)?': unknown activation 'gelu_new'/);
+});

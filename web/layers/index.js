@@ -1,0 +1,69 @@
+// km.layers: one factory per layer of the C++ registry (layers/registry.h), made when the module loads
+// from the registry's own list, so adding a layer there adds its factory here. Factories take tfjs-style
+// camelCase configs; the C++ layer validates them and its errors name the keys as they were given.
+import {describeValue} from '../tensor.js';
+import {isLoaded, onLoad, wasm} from '../wasm.js';
+import {camelToSnake, configToKeras} from './config.js';
+import {Layer, LayerVariable, wrapLayer} from './layer.js';
+import {SymbolicTensor, input} from './symbolic.js';
+
+// [[KerasClassName, jsFactoryName], ...] in registry order, once loaded.
+let layerClasses = [];
+
+// C++ messages quote snake_case keys ("Received: kernel_initializer=..."): put back the spelling the
+// caller used.
+function renameKeys(error, config) {
+  let message = error.message;
+  for (const key of Object.keys(config ?? {})) {
+    const snake = camelToSnake(key);
+    if (snake !== key) message = message.replaceAll(`'${snake}'`, `'${key}'`).replaceAll(`${snake}=`, `${key}=`);
+  }
+  error.message = message;
+  return error;
+}
+
+// Creates a layer of a registered Keras class from a tfjs-style config.
+export function createLayer(className, config = {}, op = className) {
+  if (config !== undefined && config !== null && (typeof config !== 'object' || Array.isArray(config))) {
+    throw new Error(`layers.${op}: expects a config object, got ${describeValue(config)}`);
+  }
+  let keras;
+  try {
+    keras = configToKeras(config);
+  } catch (e) {
+    throw new Error(`layers.${op}: ${e.message}`);
+  }
+  try {
+    return wrapLayer(wasm().createLayer(className, JSON.stringify(keras)));
+  } catch (e) {
+    throw renameKeys(e, config);
+  }
+}
+
+const target = {Layer, registeredLayers};
+
+// Before km.ready() the factories do not exist yet: say so instead of "is not a function".
+export const layers = new Proxy(target, {
+  get(obj, prop, receiver) {
+    if (typeof prop === 'string' && !(prop in obj) && !isLoaded() && prop !== 'then') {
+      throw new Error(`km.layers.${prop}: kerasm is not loaded yet: call \`await km.ready()\` first`);
+    }
+    return Reflect.get(obj, prop, receiver);
+  },
+});
+
+onLoad((m) => {
+  layerClasses = JSON.parse(m.layerClassList());
+  for (const [className, jsName] of layerClasses) {
+    const factory = (config) => createLayer(className, config, jsName);
+    Object.defineProperty(factory, 'name', {value: jsName});
+    target[jsName] = factory;
+  }
+});
+
+// The registry's list: [{className, factory}] (the generic layer test iterates it).
+function registeredLayers() {
+  return layerClasses.map(([className, factory]) => ({className, factory}));
+}
+
+export {Layer, LayerVariable, SymbolicTensor, input, registeredLayers};

@@ -1,0 +1,226 @@
+// LayersModel and Sequential: tfjs-layers' model classes over C++ models (models/model.h), which are
+// layers themselves, so everything a Layer has works on them too. Training steps, evaluation and prediction
+// run in C++; fit's loop (fit.js) drives them batch by batch from JS.
+import {scalar} from '../creation.js';
+import {describeValue} from '../tensor.js';
+import {takeHandles, takeTensors, toTensorArray, withTensorList} from '../lists.js';
+import {checkError, readValues, wasm, weightsChanged} from '../wasm.js';
+import {Layer, registerLayerKind, wrapLayer} from '../layers/layer.js';
+import {symbolicFrom, withSymbolicList} from '../layers/symbolic.js';
+import {toOptimizer} from '../train.js';
+import {fitLoop} from './fit.js';
+
+function positiveInt(value, fallback, op, what) {
+  if (value == null) return fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${op}: ${what} must be a positive integer, got ${describeValue(value)}`);
+  return value;
+}
+
+// One name per output: a string for all, an array, or an object keyed by output name.
+function perOutput(value, outputNames, op, what) {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value;
+  if (value !== null && typeof value === 'object') {
+    return outputNames.map((name) => {
+      if (!(name in value)) throw new Error(`${op}: ${what} has no entry for output '${name}'`);
+      return value[name];
+    });
+  }
+  throw new Error(`${op}: ${what} must be a name, an array of names or an object keyed by output name, got ${describeValue(value)}`);
+}
+
+export class LayersModel extends Layer {
+  constructor(...args) {
+    super(...args);
+    this.optimizer = null;
+    // Set by a callback to end fit() after the current batch, as in tfjs.
+    this.stopTraining = false;
+    this._fitCalls = 0;
+  }
+
+  // The model's layers in Keras' order (a Sequential lists its layers without the InputLayer).
+  get layers() {
+    return takeHandles(wasm().modelLayers(this._handle('layers'))).map(wrapLayer);
+  }
+
+  get inputs() {
+    return takeHandles(wasm().modelTensors(this._handle('inputs'), 0)).map(symbolicFrom);
+  }
+
+  get outputs() {
+    return takeHandles(wasm().modelTensors(this._handle('outputs'), 1)).map(symbolicFrom);
+  }
+
+  get inputNames() {
+    return this._ioNames(0, 'inputNames');
+  }
+
+  get outputNames() {
+    return this._ioNames(1, 'outputNames');
+  }
+
+  _ioNames(which, what) {
+    const text = wasm().modelIONames(this._handle(what), which);
+    checkError(null);
+    return JSON.parse(text);
+  }
+
+  // getLayer(name), getLayer(index) or tfjs' getLayer(undefined, index).
+  getLayer(nameOrIndex, index) {
+    const h = this._handle('getLayer');
+    const key = nameOrIndex ?? index;
+    if (typeof key === 'string') return wrapLayer(wasm().modelGetLayer(h, key));
+    if (Number.isInteger(key)) return wrapLayer(wasm().modelGetLayerAt(h, key));
+    throw new Error(`getLayer: expects a layer name or an index, got ${describeValue(key)}`);
+  }
+
+  // Prints the Keras-style table line by line with printFn (default console.log) and returns it.
+  summary(lineLength, positions, printFn = console.log) {
+    const text = wasm().modelSummary(this._handle('summary'), lineLength ?? 0);
+    checkError(null);
+    for (const line of text.replace(/\n$/, '').split('\n')) printFn(line);
+    return text;
+  }
+
+  predict(x, args = {}) {
+    const op = `model '${this.name}'.predict`;
+    const xs = toTensorArray(x, op, 'x');
+    const batchSize = positiveInt(args.batchSize, 32, op, 'batchSize');
+    const h = this._handle('predict');
+    const out = withTensorList(xs, op, 'x', (l) => takeTensors(wasm().modelPredict(h, l, batchSize)));
+    return out.length === 1 ? out[0] : out;
+  }
+
+  predictOnBatch(x) {
+    const xs = toTensorArray(x, `model '${this.name}'.predictOnBatch`, 'x');
+    return this.predict(x, {batchSize: Math.max(1, xs[0].shape[0] ?? 1)});
+  }
+
+  // compile({optimizer, loss, metrics, lossWeights}): losses and metrics by name (tfjs and Keras
+  // spellings); a loss per output as an array or an object keyed by output name.
+  compile(args) {
+    const op = `model '${this.name}'.compile`;
+    if (args == null || typeof args !== 'object') throw new Error(`${op}: expects {optimizer, loss, metrics?}`);
+    if (args.loss == null) throw new Error(`${op}: a loss is required`);
+    if (typeof args.loss === 'function' || (Array.isArray(args.loss) && args.loss.some((l) => typeof l === 'function'))) {
+      throw new Error(`${op}: losses given as JS functions are not supported yet; use a loss name`);
+    }
+    const outputNames = this.outputNames;
+    const losses = perOutput(args.loss, outputNames, op, 'loss');
+    let metrics = args.metrics ?? [];
+    if (typeof metrics === 'string') metrics = [metrics];
+    if (!Array.isArray(metrics) || metrics.some((m) => typeof m !== 'string')) {
+      throw new Error(`${op}: metrics must be an array of metric names (functions are not supported yet), got ${describeValue(args.metrics)}`);
+    }
+    const lossWeights = args.lossWeights == null ? null : perOutput(args.lossWeights, outputNames, op, 'lossWeights');
+    const optimizer = toOptimizer(args.optimizer);
+    const options = JSON.stringify({losses, loss_weights: lossWeights, metrics});
+    wasm().modelCompile(this._handle('compile'), optimizer._live('compile'), options);
+    checkError(null);
+    this.optimizer = optimizer;
+  }
+
+  // Names of trainOnBatch's / evaluate's values: 'loss', per-output losses, then metrics ('acc', ...).
+  get metricsNames() {
+    const text = wasm().modelMetricsNames(this._handle('metricsNames'));
+    checkError(null);
+    return JSON.parse(text);
+  }
+
+  _trainStep(xs, ys, op) {
+    const h = this._handle(op);
+    const n = withTensorList(xs, op, 'x', (xl) => withTensorList(ys, op, 'y', (yl) => wasm().modelTrainOnBatch(h, xl, yl)));
+    checkError(null);
+    weightsChanged();
+    return readValues(n);
+  }
+
+  _evaluateValues(xs, ys, batchSize, op) {
+    const h = this._handle(op);
+    const n = withTensorList(xs, op, 'x', (xl) => withTensorList(ys, op, 'y', (yl) => wasm().modelEvaluate(h, xl, yl, batchSize)));
+    checkError(null);
+    return readValues(n);
+  }
+
+  // One gradient step on a batch; the loss (and metrics) computed on the batch before the update.
+  trainOnBatch(x, y) {
+    const op = `model '${this.name}'.trainOnBatch`;
+    const values = this._trainStep(toTensorArray(x, op, 'x'), toTensorArray(y, op, 'y'), op);
+    return values.length === 1 ? values[0] : values;
+  }
+
+  // Loss and metrics in inference mode: a scalar Tensor, or one per value name as tfjs returns them.
+  evaluate(x, y, args = {}) {
+    const op = `model '${this.name}'.evaluate`;
+    const batchSize = positiveInt(args.batchSize, 32, op, 'batchSize');
+    const values = this._evaluateValues(toTensorArray(x, op, 'x'), toTensorArray(y, op, 'y'), batchSize, op);
+    const out = values.map((v) => scalar(v));
+    return out.length === 1 ? out[0] : out;
+  }
+
+  fit(x, y, args = {}) {
+    return fitLoop(this, x, y, args);
+  }
+
+  // The Keras JSON of the architecture (model.to_json()): a string, or the object with returnString false.
+  toJSON(unused, returnString = true) {
+    const text = wasm().modelToJson(this._handle('toJSON'));
+    checkError(null);
+    return returnString ? text : JSON.parse(text);
+  }
+}
+
+export class Sequential extends LayersModel {
+  add(layer) {
+    if (!(layer instanceof Layer)) throw new Error(`model '${this.name}'.add: expects a layer, got ${describeValue(layer)}`);
+    wasm().sequentialAdd(this._handle('add'), layer._handle('add'));
+    checkError(null);
+  }
+
+  pop() {
+    wasm().sequentialPop(this._handle('pop'));
+    checkError(null);
+  }
+}
+
+registerLayerKind(1, LayersModel);
+registerLayerKind(2, Sequential);
+
+function symbolicArray(value) {
+  return Array.isArray(value) ? value : [value];
+}
+
+// As tfjs' tf.model({inputs, outputs, name}).
+export function model(args) {
+  if (args == null || typeof args !== 'object') throw new Error('model: expects {inputs, outputs, name?}');
+  const inputs = symbolicArray(args.inputs);
+  const outputs = symbolicArray(args.outputs);
+  const m = wasm();
+  const handle = withSymbolicList(inputs, (il) => withSymbolicList(outputs, (ol) => m.newModel(il, ol, args.name ?? ''),
+    'model', 'outputs'), 'model', 'inputs');
+  return wrapLayer(handle);
+}
+
+// As tfjs' tf.sequential({layers, name}).
+export function sequential(args = {}) {
+  if (args.layers != null && !Array.isArray(args.layers)) {
+    throw new Error(`sequential: layers must be an array of layers, got ${describeValue(args.layers)}`);
+  }
+  const seq = wrapLayer(wasm().newSequential(args.name ?? ''));
+  try {
+    for (const layer of args.layers ?? []) seq.add(layer);
+  } catch (e) {
+    seq.dispose();
+    throw e;
+  }
+  return seq;
+}
+
+// km.models.modelFromJSON(kerasJson): a model from Keras' model.to_json() (object or text), a bare
+// {class_name, config}, or a tfjs model.json's topology. Weights are freshly initialized.
+async function modelFromJSON(json) {
+  const text = typeof json === 'string' ? json : JSON.stringify(json);
+  return wrapLayer(wasm().modelFromJson(text));
+}
+
+export const models = {modelFromJSON};
