@@ -141,7 +141,13 @@ TEST_P(SoftmaxTest, ShapesAndAlignmentsMatchReference) {
 // Rows of large magnitude (x - max far from 0), equal entries, -inf entries, and the all-NaN cases.
 TEST_P(SoftmaxTest, ExtremeRows) {
   const float inf = INFINITY, nan = testutil::NaNf();
+  // x - max from 0 down to -111 (long enough for the vector path): e^(x - max) runs through the
+  // subnormals (below -87.3) to 0 (below -103.9), then -inf.
+  std::vector<float> ramp;
+  for (int i = 0; i < 38; ++i) ramp.push_back(-3.0f * static_cast<float>(i));
+  ramp.push_back(-inf);
   const std::vector<std::vector<float>> rows = {
+      ramp,
       {1e30f, -1e30f, 3e38f, -3e38f, 0.0f, 1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f},
       {1e4f, 1e4f + 1, 1e4f - 3, -1e4f, 9999.5f, 1e4f, 1e4f, 1e4f, 1e4f},
       {7.0f, 7.0f, 7.0f, 7.0f, 7.0f, 7.0f, 7.0f, 7.0f, 7.0f, 7.0f, 7.0f, 7.0f, 7.0f, 7.0f, 7.0f, 7.0f, 7.0f},

@@ -41,7 +41,7 @@ inline const std::vector<UnarySpec>& UnarySpecs() {
       {UnaryOp::kRelu6, 0, 0, false, 0, 0, Domain::kAll, {0, 6}},
       {UnaryOp::kSigmoid, 0, 3, false, 2},
       {UnaryOp::kHardSigmoid, 0, 1, false, 0.5, 0, Domain::kAll, {-3, 3}},
-      {UnaryOp::kTanh, 0, 4, false, 2},
+      {UnaryOp::kTanh, 0, 3, false, 2},
       {UnaryOp::kElu, 1.3f, 5, false, 1, 3, Domain::kAll, {0}},
       {UnaryOp::kSelu, 0, 6, false, 1, 4, Domain::kAll, {0}},
       {UnaryOp::kSoftplus, 0, 4, false, 3},

@@ -75,6 +75,20 @@ test('ops, a gradient and variable gradients in a page match the formulas', () =
   check(results.page, 'page');
 });
 
+// fit in the page and the worker: 200 batches each yielding once, learning XOR, leaving no tensors.
+function checkFit(f, where, t) {
+  assert.equal(f.yields, 200, `${where}: one yield per batch`);
+  assert.ok(f.lastLoss < f.firstLoss / 4, `${where}: loss ${f.firstLoss} -> ${f.lastLoss}`);
+  f.predictions.forEach((p, i) => assert.equal(Math.round(p), [0, 1, 1, 0][i], `${where}: XOR(${i}) = ${p}`));
+  assert.equal(f.leaked, 0, `${where}: tensors left after fit`);
+  t.diagnostic(`${where}: 200 batches in ${f.yieldingMs.toFixed(1)} ms yielding after each, ${f.neverMs.toFixed(1)} ms never yielding`);
+}
+
+test('fit in a page and in a worker: learns XOR, yields every batch, leaves no tensors', (t) => {
+  checkFit(results.page.fit, 'page', t);
+  checkFit(results.worker.result.fit, 'worker', t);
+});
+
 test('the same in a module Web Worker', () => {
   assert.equal(results.worker.error, undefined, results.worker.error);
   check(results.worker.result, 'worker');

@@ -1,6 +1,7 @@
 // What the browser test runs, in a page and in a module worker: a few ops, a gradient, a variable's
-// gradients, an error, and the memory counts. It reports plain numbers; the test checks them against
-// the formulas.
+// gradients, an error, the memory counts, and a small model trained with fit (which yields to the event
+// loop through a MessageChannel there). It reports plain numbers; the test checks them against the
+// formulas.
 import * as km from '../../web/index.js';
 
 export async function compute() {
@@ -30,5 +31,30 @@ export async function compute() {
     return result;
   });
   out.leaked = km.memory().numTensors - base;
+  out.fit = await fitXor();
   return out;
+}
+
+// XOR with a 2-8-1 MLP: a warm-up fit, then fit yielding after every batch and the same number of
+// batches never yielding, both timed (reported, not checked: the cost of a yield in this browser).
+async function fitXor() {
+  const before = km.memory().numTensors;
+  const x = km.tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
+  const y = km.tensor([[0], [1], [1], [0]]);
+  const model = km.sequential({layers: [km.layers.dense({units: 8, inputShape: [2], activation: 'tanh'}),
+                                        km.layers.dense({units: 1, activation: 'sigmoid'})]});
+  model.compile({optimizer: km.train.adam(0.05), loss: 'binaryCrossentropy', metrics: ['accuracy']});
+  const warmUp = await model.fit(x, y, {epochs: 50, batchSize: 2, yieldEvery: 'never'});
+  let yields = 0;
+  let started = performance.now();
+  await model.fit(x, y, {epochs: 100, batchSize: 2, callbacks: {onYield: () => { yields += 1; }}});
+  const yieldingMs = performance.now() - started;
+  started = performance.now();
+  const history = await model.fit(x, y, {epochs: 100, batchSize: 2, yieldEvery: 'never'});
+  const neverMs = performance.now() - started;
+  const predictions = km.tidy(() => Array.from(model.predict(x).dataSync()));
+  km.dispose([x, y]);
+  model.dispose();
+  return {firstLoss: warmUp.history.loss[0], lastLoss: history.history.loss[99], yields, predictions,
+          yieldingMs, neverMs, leaked: km.memory().numTensors - before};
 }

@@ -6,7 +6,7 @@
 // result (plus |x| * 2^-148 where a subnormal intermediate is scaled by x, e.g. swish near x = -90):
 //   exact (correctly rounded): linear neg abs square sqrt reciprocal relu relu6 leakyRelu
 //                              thresholdedRelu step sign, hardSigmoid (two roundings: 1 ulp)
-//   exp 1, log1p 2, sigmoid 3, sin/cos 3 (|x| <= 39000, libm beyond), tanh 4, log 4, softsign 2,
+//   exp 1, log1p 2, sigmoid 3, sin/cos 3 (|x| <= 39000, libm beyond), tanh 3, log 4, softsign 2,
 //   softplus 4, elu/selu 5, swish 5, mish 6, geluTanh 6, gelu 8 (see NormalCdf).
 #include <cstring>
 
@@ -57,8 +57,7 @@ void UnaryImpl(int op_index, const float* x, float* y, int64_t n, float alpha) {
         return hn::Div(ClampNaN(d, hn::Add(v, hn::Set(d, 3.0f)), 0.0f, 6.0f), hn::Set(d, 6.0f));
       });
     case UnaryOp::kTanh:
-      // Highway's Tanh already saturates to +-1 beyond 18.7 and keeps NaN.
-      return Map1(x, y, n, [](auto d, auto v) HWY_ATTR { return hn::Tanh(d, v); });
+      return Map1(x, y, n, [](auto d, auto v) HWY_ATTR { return TanhViaExpm1(d, v); });
     case UnaryOp::kElu:
       return Map1(x, y, n, [alpha](auto d, auto v) HWY_ATTR {
         return hn::IfThenElse(hn::Gt(v, hn::Zero(d)), v, hn::Mul(hn::Set(d, alpha), SafeExpm1(d, v)));

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "kernels/optimizer_update.h"
 #include "models/optimizer_base.h"
 
 namespace kerasm::models {
@@ -66,20 +67,8 @@ class RmsProp : public OptimizerBase {
 
  protected:
   void Update(const float* w, const float* g, float* out, float* const* slots, int64_t n, float lr) override {
-    float* ms = slots[0];
-    float* mom = slots[1];
-    const float rho = F(rho_), one_minus_rho = F(1 - rho_), momentum = F(momentum_), eps = F(epsilon_);
-    for (int64_t i = 0; i < n; ++i) {
-      ms[i] = ms[i] * rho + g[i] * g[i] * one_minus_rho;
-      float denom = ms[i];
-      if (centered_) {
-        float* mg = slots[2];
-        mg[i] = mg[i] * rho + g[i] * one_minus_rho;
-        denom = ms[i] - mg[i] * mg[i];
-      }
-      mom[i] = mom[i] * momentum + g[i] * lr / std::sqrt(denom + eps);
-      out[i] = w[i] - mom[i];
-    }
+    const kernels::RmsPropParams p{F(rho_), F(1 - rho_), F(momentum_), F(epsilon_), lr};
+    kernels::RmsPropUpdate(w, g, slots[0], slots[1], centered_ ? slots[2] : nullptr, out, n, p);
   }
   json RuleConfig() const override {
     json config = {{"momentum", momentum_}, {"epsilon", epsilon_}, {"centered", centered_}};
@@ -108,22 +97,9 @@ class Adam : public OptimizerBase {
     acc_beta2_ = t == 1 ? F(beta2_) : acc_beta2_ * F(beta2_);
   }
   void Update(const float* w, const float* g, float* out, float* const* slots, int64_t n, float lr) override {
-    float* m = slots[0];
-    float* v = slots[1];
-    const float c1 = 1.f - acc_beta1_, c2 = 1.f - acc_beta2_;
-    const float b1 = F(beta1_), one_minus_b1 = F(1 - beta1_), b2 = F(beta2_), one_minus_b2 = F(1 - beta2_);
-    const float eps = F(epsilon_);
-    for (int64_t i = 0; i < n; ++i) {
-      m[i] = m[i] * b1 + g[i] * one_minus_b1;
-      v[i] = v[i] * b2 + g[i] * g[i] * one_minus_b2;
-      float second = v[i];
-      if (amsgrad_) {
-        float* vmax = slots[2];
-        vmax[i] = std::max(vmax[i], v[i]);
-        second = vmax[i];
-      }
-      out[i] = (m[i] / c1) / (std::sqrt(second / c2) + eps) * -lr + w[i];
-    }
+    const kernels::AdamParams p{F(beta1_),        F(1 - beta1_),    F(beta2_),   F(1 - beta2_),
+                                1.f - acc_beta1_, 1.f - acc_beta2_, F(epsilon_), lr};
+    kernels::AdamUpdate(w, g, slots[0], slots[1], amsgrad_ ? slots[2] : nullptr, out, n, p);
   }
   json RuleConfig() const override {
     json config = {{"beta1", beta1_}, {"beta2", beta2_}, {"epsilon", epsilon_}};
@@ -146,12 +122,7 @@ class Adagrad : public OptimizerBase {
  protected:
   float SlotInit(int) const override { return F(initial_); }
   void Update(const float* w, const float* g, float* out, float* const* slots, int64_t n, float lr) override {
-    float* acc = slots[0];
-    const float eps = F(epsilon_);
-    for (int64_t i = 0; i < n; ++i) {
-      acc[i] = acc[i] + g[i] * g[i];
-      out[i] = g[i] / std::sqrt(acc[i] + eps) * -lr + w[i];
-    }
+    kernels::AdagradUpdate(w, g, slots[0], out, n, F(epsilon_), lr);
   }
   json RuleConfig() const override { return {{"initialAccumulatorValue", initial_}, {"epsilon", epsilon_}}; }
 
@@ -170,15 +141,7 @@ class Adadelta : public OptimizerBase {
 
  protected:
   void Update(const float* w, const float* g, float* out, float* const* slots, int64_t n, float lr) override {
-    float* acc_grad = slots[0];
-    float* acc_update = slots[1];
-    const float rho = F(rho_), one_minus_rho = F(1 - rho_), eps = F(epsilon_);
-    for (int64_t i = 0; i < n; ++i) {
-      const float update = std::sqrt(acc_update[i] + eps) / std::sqrt(acc_grad[i] + eps) * g[i];
-      acc_grad[i] = acc_grad[i] * rho + g[i] * g[i] * one_minus_rho;
-      acc_update[i] = acc_update[i] * rho + update * update * one_minus_rho;
-      out[i] = update * -lr + w[i];
-    }
+    kernels::AdadeltaUpdate(w, g, slots[0], slots[1], out, n, F(rho_), F(1 - rho_), F(epsilon_), lr);
   }
   json RuleConfig() const override { return {{"rho", rho_}, {"epsilon", epsilon_}}; }
 
@@ -195,15 +158,8 @@ class Adamax : public OptimizerBase {
  protected:
   void BeginStep(int64_t t) override { acc_beta1_ = t == 1 ? F(beta1_) : acc_beta1_ * F(beta1_); }
   void Update(const float* w, const float* g, float* out, float* const* slots, int64_t n, float lr) override {
-    float* m = slots[0];
-    float* u = slots[1];
     const float step = -lr / (1.f - acc_beta1_);
-    const float b1 = F(beta1_), one_minus_b1 = F(1 - beta1_), b2 = F(beta2_), eps = F(epsilon_);
-    for (int64_t i = 0; i < n; ++i) {
-      m[i] = m[i] * b1 + g[i] * one_minus_b1;
-      u[i] = std::max(u[i] * b2, std::fabs(g[i]));
-      out[i] = step * (m[i] / (u[i] + eps)) + w[i];
-    }
+    kernels::AdamaxUpdate(w, g, slots[0], slots[1], out, n, F(beta1_), F(1 - beta1_), F(beta2_), F(epsilon_), step);
   }
   json RuleConfig() const override { return {{"beta1", beta1_}, {"beta2", beta2_}, {"epsilon", epsilon_}}; }
 
@@ -228,18 +184,14 @@ class Nadam : public OptimizerBase {
     beta2_power_ = std::pow(beta2_, double(t));
   }
   void Update(const float* w, const float* g, float* out, float* const* slots, int64_t n, float lr) override {
-    float* m = slots[0];
-    float* v = slots[1];
-    const float one_minus_b1 = F(1 - beta1_), one_minus_b2 = F(1 - beta2_), eps = F(epsilon_);
-    const float a = static_cast<float>(u_t1_ / (1.0 - u_product_ * u_t1_));
-    const float b = static_cast<float>((1.0 - u_t_) / (1.0 - u_product_));
-    const float c2 = static_cast<float>(1.0 - beta2_power_);
-    for (int64_t i = 0; i < n; ++i) {
-      m[i] = m[i] + (g[i] - m[i]) * one_minus_b1;
-      v[i] = v[i] + (g[i] * g[i] - v[i]) * one_minus_b2;
-      const float m_hat = a * m[i] + b * g[i];
-      out[i] = w[i] - m_hat * lr / (std::sqrt(v[i] / c2) + eps);
-    }
+    const kernels::NadamParams p{F(1 - beta1_),
+                                 F(1 - beta2_),
+                                 static_cast<float>(u_t1_ / (1.0 - u_product_ * u_t1_)),
+                                 static_cast<float>((1.0 - u_t_) / (1.0 - u_product_)),
+                                 static_cast<float>(1.0 - beta2_power_),
+                                 F(epsilon_),
+                                 lr};
+    kernels::NadamUpdate(w, g, slots[0], slots[1], out, n, p);
   }
   json RuleConfig() const override { return {{"beta1", beta1_}, {"beta2", beta2_}, {"epsilon", epsilon_}}; }
 

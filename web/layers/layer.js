@@ -49,9 +49,9 @@ function isShape(s) {
 
 // A shape or a list of shapes, as the JSON list of shapes the bindings read.
 function shapesJson(shapeOrShapes, op) {
-  if (isShape(shapeOrShapes)) return {json: JSON.stringify([shapeOrShapes]), single: true};
+  if (isShape(shapeOrShapes)) return JSON.stringify([shapeOrShapes]);
   if (Array.isArray(shapeOrShapes) && shapeOrShapes.length > 0 && shapeOrShapes.every(isShape)) {
-    return {json: JSON.stringify(shapeOrShapes), single: false};
+    return JSON.stringify(shapeOrShapes);
   }
   throw new Error(`${op}: expected a shape (an array of numbers or null) or an array of shapes, got ${JSON.stringify(shapeOrShapes)}`);
 }
@@ -178,13 +178,12 @@ export class Layer {
 
   // Creates the weights for an input shape (null for unknown dimensions); a no-op once built.
   build(inputShape) {
-    const {json} = shapesJson(inputShape, `layer '${this.name}'.build`);
-    wasm().layerBuild(this._handle('build'), json);
+    wasm().layerBuild(this._handle('build'), shapesJson(inputShape, `layer '${this.name}'.build`));
     checkError(null);
   }
 
   computeOutputShape(inputShape) {
-    const {json} = shapesJson(inputShape, `layer '${this.name}'.computeOutputShape`);
+    const json = shapesJson(inputShape, `layer '${this.name}'.computeOutputShape`);
     const out = wasm().layerComputeOutputShape(this._handle('computeOutputShape'), json);
     checkError(null);
     const shapes = JSON.parse(out);

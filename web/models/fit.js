@@ -7,6 +7,7 @@ import {tensor} from '../creation.js';
 import {gather, slice} from '../ops/shape.js';
 import {describeValue} from '../tensor.js';
 import {toTensorArray} from '../lists.js';
+import {wasm} from '../wasm.js';
 import {nextFrame} from './yield.js';
 
 // What fit() returns, as tfjs' History: per-epoch logs keyed by name, and the epoch numbers.
@@ -123,7 +124,7 @@ export async function fitLoop(model, x, y, rawArgs) {
   const args = checkArgs(rawArgs ?? {}, op);
   let xs = toTensorArray(x, op, 'x');
   let ys = toTensorArray(y, op, 'y');
-  if (model.optimizer === null) throw new Error(`${op}: compile() must be called before fit`);
+  if (!wasm().modelCompiled(model._handle('fit'))) throw new Error(`${op}: compile() must be called before fit`);
   const total = sampleCount(xs, ys, op);
   const callbacks = standardizeCallbacks(rawArgs?.callbacks, op);
   const owned = [];  // tensors made here (validation split), disposed at the end
