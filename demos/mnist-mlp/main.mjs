@@ -1,6 +1,7 @@
-// The MNIST demo page: loads the digits and kerasm, trains a 784-128-10 MLP on the main thread (every
-// batch ends in a short yield so the page keeps drawing and answering input), charts it, evaluates it on
-// the test digits, and classifies what is drawn on the pad.
+// The MNIST demo page: loads the digits and kerasm, trains a 784-128-10 MLP on the main thread, charts
+// it, evaluates it on the test digits, and classifies what is drawn on the pad. fit() yields to the event
+// loop after every batch (yieldEvery 'auto', as in tfjs), so the page keeps drawing and answering input
+// while it trains; a drawing is classified by the weights of the moment.
 //
 // window.demoState reports progress for tests: {phase: 'loading' | 'ready' | 'training' | 'trained' |
 // 'error', ...}; while training {epoch, batch, progress}; once trained {testAccuracy, epochs, seconds};
@@ -42,23 +43,6 @@ let data = null;      // {trainX, trainY, testX, testY, test} once loaded
 let model = null;
 let trained = false;
 let lastDrawing = null;
-
-// Yields to the event loop when a frame's worth of work has run, so the chart, the progress bars and the
-// drawing pad stay live while fit() runs on this thread. A MessageChannel message is queued behind the
-// input and rendering already waiting, without setTimeout's 4 ms clamp on chained timers;
-// scheduler.yield() would resume ahead of them and starve input in Chromium.
-const channel = new MessageChannel();
-const waiting = [];
-channel.port1.onmessage = () => waiting.shift()();
-let lastYield = 0;
-async function breathe() {
-  if (performance.now() - lastYield < 16) return;
-  await new Promise((resolve) => {
-    waiting.push(resolve);
-    channel.port2.postMessage(null);
-  });
-  lastYield = performance.now();
-}
 
 function drawEpochTicks() {
   for (let e = 1; e < EPOCHS; ++e) {
@@ -147,22 +131,20 @@ async function train() {
     shuffle: true,
     validationData: [data.testX, data.testY],
     callbacks: {
-      onEpochBegin: async (e) => {
+      onEpochBegin: (e) => {
         epoch = e;
       },
-      onBatchEnd: async (batch, logs) => {
+      onBatchEnd: (batch, logs) => {
         const progress = setProgress(epoch, batch + 1, batchesPerEpoch);
         chart.addBatch(epoch + (batch + 1) / batchesPerEpoch, logs.loss, logs.acc);
         setState({phase: 'training', epoch: epoch + 1, batch: batch + 1, progress});
         status(`Epoch ${epoch + 1} / ${EPOCHS} · batch ${batch + 1} / ${batchesPerEpoch} · ` +
                `loss ${logs.loss.toFixed(3)} · accuracy ${percent(logs.acc)} · ${elapsed().toFixed(1)} s`);
-        await breathe();
       },
-      onEpochEnd: async (e, logs) => {
+      onEpochEnd: (e, logs) => {
         chart.addTest(e + 1, logs.val_acc);
         if (lastDrawing) classify(lastDrawing);
         footer();
-        await breathe();
       },
     },
   });
