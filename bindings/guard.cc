@@ -1,10 +1,27 @@
 #include "guard.h"
 
+#include <exception>
+#include <new>
+
+#include <nlohmann/json.hpp>
+
 #include "core/error.h"
 
 namespace kerasm::bindings {
 namespace {
 std::string g_error_message;
+int g_error_js_id = 0;
+int g_depth = 0;
+
+// nlohmann's messages start with "[json.exception.type_error.302] "; the tag means nothing to a JS user.
+std::string JsonMessage(const nlohmann::json::exception& e) {
+  std::string text = e.what();
+  if (!text.empty() && text[0] == '[') {
+    const size_t close = text.find("] ");
+    if (close != std::string::npos) text.erase(0, close + 2);
+  }
+  return "invalid config value: " + text;
+}
 }  // namespace
 
 Exchange& TheExchange() {
@@ -12,13 +29,43 @@ Exchange& TheExchange() {
   return exchange;
 }
 
-void SetError(std::string message) {
-  g_error_message = std::move(message);
-  TheExchange().error_flag = 1;
+CallFrame::CallFrame() {
+  ++g_depth;
+  TheExchange().error_flag = 0;
+  TheExchange().error_js_id = 0;
+}
+
+CallFrame::~CallFrame() {
+  --g_depth;
+  Exchange& x = TheExchange();
+  x.error_flag = failed_ ? 1 : 0;
+  x.error_js_id = failed_ ? g_error_js_id : 0;
+}
+
+int CallFrame::Depth() { return g_depth; }
+
+void CallFrame::Failed() {
+  failed_ = true;
+  g_error_js_id = 0;
+  try {
+    throw;
+  } catch (const JsException& e) {
+    g_error_message = e.what();
+    g_error_js_id = e.id();
+  } catch (const std::bad_alloc&) {
+    g_error_message = "out of memory: the wasm heap could not grow for this allocation";
+  } catch (const nlohmann::json::exception& e) {
+    g_error_message = JsonMessage(e);
+  } catch (const std::exception& e) {
+    g_error_message = e.what();
+  } catch (...) {
+    g_error_message = "unknown C++ exception";
+  }
 }
 
 std::string TakeError() {
   TheExchange().error_flag = 0;
+  TheExchange().error_js_id = 0;
   return std::move(g_error_message);
 }
 

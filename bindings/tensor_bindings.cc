@@ -15,6 +15,8 @@ namespace {
 using TensorList = std::vector<Tensor>;
 
 uintptr_t ErrorFlagAddress() { return reinterpret_cast<uintptr_t>(&TheExchange().error_flag); }
+uintptr_t ErrorJsIdAddress() { return reinterpret_cast<uintptr_t>(&TheExchange().error_js_id); }
+uintptr_t JsErrorAddress() { return reinterpret_cast<uintptr_t>(&TheExchange().js_error); }
 uintptr_t ArgsAddress() { return reinterpret_cast<uintptr_t>(TheExchange().args); }
 uintptr_t MetaAddress() { return reinterpret_cast<uintptr_t>(TheExchange().meta); }
 
@@ -70,6 +72,8 @@ EMSCRIPTEN_BINDINGS(kerasm_tensor) {
   register_vector<kerasm::Tensor>("TensorList");
 
   function("errorFlagAddress", &ErrorFlagAddress);
+  function("errorJsIdAddress", &ErrorJsIdAddress);
+  function("jsErrorAddress", &JsErrorAddress);
   function("argsAddress", &ArgsAddress);
   function("metaAddress", &MetaAddress);
   function("takeError", &TakeError);

@@ -1,0 +1,30 @@
+// Calling JS from C++: the one way a binding invokes a JS function (Lambda layers, custom layers and JS
+// losses will), so that a JS exception never unwinds through wasm frames (guard.h says why).
+#pragma once
+
+#include <emscripten/val.h>
+
+#include <string>
+#include <utility>
+
+#include "guard.h"
+
+namespace kerasm::bindings {
+
+// Calls fn, which web/ made with callable() (web/wasm.js): such a function catches its own exceptions,
+// keeps them under a number written to the exchange's js_error word and returns the message. Returns fn's
+// result; throws JsException (context, then the JS message) when fn threw.
+template <typename... Args>
+emscripten::val CallJs(const emscripten::val& fn, const std::string& context, Args&&... args) {
+  Exchange& x = TheExchange();
+  x.js_error = 0;
+  emscripten::val result = fn(std::forward<Args>(args)...);
+  if (const int id = x.js_error) {
+    x.js_error = 0;
+    const std::string message = result.isString() ? result.as<std::string>() : std::string("(no message)");
+    throw JsException(id, context + ": " + message);
+  }
+  return result;
+}
+
+}  // namespace kerasm::bindings
