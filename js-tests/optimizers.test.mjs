@@ -156,3 +156,53 @@ test('an optimizer object shared by compile keeps its state across compile calls
   opt.dispose();
   model.dispose();
 });
+
+// One optimizer object reused for model after model, each disposed before the next: every new model's
+// first step is the step of a fresh optimizer (its moments start at zero, even where a new variable lands
+// at a freed one's address), and the slots of disposed models are freed (C++ buffers and heap stay flat).
+test('an optimizer reused across disposed models gives fresh moments and keeps memory flat', async (t) => {
+  if (typeof global.gc !== 'function') {
+    t.skip('needs node --expose-gc (the layers of a disposed model go with their JS wrappers)');
+    return;
+  }
+  // The layers of a disposed model, and so their variables, are freed once their wrappers are collected.
+  const settle = async () => {
+    for (let i = 0; i < 3; ++i) {
+      global.gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  const shared = km.train.momentum(0.1, 0.9);
+  const x = km.tensor(randomValues(8 * 3, 5), [8, 3]);
+  const y = km.tensor(randomValues(8 * 2, 6), [8, 2]);
+  const buffers = [];
+  const heap = [];
+  for (let round = 0; round < 8; ++round) {
+    const model = smallModel(km);
+    const twin = smallModel(km);
+    const initial = model.getWeights();
+    twin.setWeights(initial);
+    km.dispose(initial);
+    const fresh = km.train.momentum(0.1, 0.9);
+    model.compile({optimizer: shared, loss: 'meanSquaredError'});
+    twin.compile({optimizer: fresh, loss: 'meanSquaredError'});
+    km.tidy(() => model.trainOnBatch(x, y));
+    km.tidy(() => twin.trainOnBatch(x, y));
+    const got = model.getWeights();
+    const want = twin.getWeights();
+    got.forEach((w, i) => assertClose(w, want[i], {atol: 0, rtol: 0, what: `round ${round} weight ${i}`}));
+    km.dispose([got, want]);
+    km.tidy(() => model.trainOnBatch(x, y));  // leaves non-zero moments behind for the next round
+    model.dispose();
+    twin.dispose();
+    fresh.dispose();
+    await settle();
+    buffers.push(km.memory().numDataBuffers);
+    heap.push(km.memory().wasmHeapBytes);
+  }
+  // The shared optimizer still holds the last model's slots until its next step; none of the earlier ones.
+  assert.ok(buffers.slice(2).every((b) => b === buffers[2]), `live C++ buffers per round: ${buffers}`);
+  assert.ok(heap.slice(2).every((h) => h === heap[2]), `wasm heap bytes per round: ${heap}`);
+  shared.dispose();
+  km.dispose([x, y]);
+});

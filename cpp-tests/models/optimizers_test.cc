@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <functional>
+#include <memory>
 
 #include "core/error.h"
 #include "core/rng.h"
@@ -309,6 +310,31 @@ TEST(Optimizers, BadNamesAndValues) {
   EXPECT_THROW(opt->ApplyGradients({&a}, {Tensor::Zeros({3, 2})}), ShapeError);
   EXPECT_THROW(opt->ApplyGradients({&a}, {}), ValueError);
   EXPECT_THROW(opt->ApplyGradients({&a}, {Tensor::Zeros({2, 3}, DType::kInt32)}), DTypeError);
+}
+
+// One optimizer reused for a succession of variables, each destroyed before the next is made (so the
+// allocator tends to hand the next one the same address): every new variable starts with fresh moments,
+// and the slots of destroyed variables are released.
+TEST(Optimizers, SlotsFollowTheVariableNotItsAddress) {
+  auto shared = CreateOptimizer("momentum", {{"learningRate", 0.1}, {"momentum", 0.9}});
+  const Tensor g = RandomTensor({3, 5}, 7, -1.f, 1.f);
+  const int64_t buffers_before = Storage::LiveCount();
+  for (int round = 0; round < 4; ++round) {
+    auto var = std::make_unique<ops::Variable>(RandomTensor({3, 5}, 40 + round), true, "w");
+    const Vec start = ToVec(var->value());
+    // A fresh momentum slot makes the first step w - lr * g exactly; a stale one adds lr * m * a_old.
+    shared->ApplyGradients({var.get()}, {g});
+    const Vec got = ToVec(var->value());
+    for (size_t i = 0; i < got.size(); ++i) {
+      ASSERT_FLOAT_EQ(got[i], float(start[i] - 0.1 * g.f32()[i])) << "round " << round << " element " << i;
+    }
+    shared->ApplyGradients({var.get()}, {g});  // a second step, so the slot is no longer zero
+  }
+  // Only the last variable's slot may still be held (it goes at the next step); none of the earlier ones.
+  auto probe = std::make_unique<ops::Variable>(RandomTensor({1}, 9), true, "probe");
+  shared->ApplyGradients({probe.get()}, {RandomTensor({1}, 10)});
+  probe.reset();
+  EXPECT_LE(Storage::LiveCount() - buffers_before, 2) << "slots of destroyed variables are still held";
 }
 
 }  // namespace

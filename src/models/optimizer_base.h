@@ -48,12 +48,20 @@ class OptimizerBase : public Optimizer {
 
  private:
   std::vector<Tensor>& SlotsFor(const ops::Variable* var);
+  // Drops the slots of variables that no longer exist.
+  void ForgetDeadVariables();
 
   std::string class_name_;
   CommonOptions common_;
   int num_slots_;
-  // Keyed by address as optimizers.h states; a different shape under a reused address starts afresh.
-  std::unordered_map<const ops::Variable*, std::vector<Tensor>> slots_;
+  // Keyed by the variable's serial, never by its address: one optimizer is often reused across models, and
+  // a new variable at a freed one's address must start with fresh moments. Each entry watches its
+  // variable's lifetime so the slots go when the variable does.
+  struct Slots {
+    std::weak_ptr<const bool> lifetime;
+    std::vector<Tensor> tensors;
+  };
+  std::unordered_map<uint64_t, Slots> slots_;
 };
 
 // Factories for each rule, reading their own keys from `r` (optimizer_rules.cc).

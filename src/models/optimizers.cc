@@ -66,9 +66,17 @@ std::vector<Tensor> ClipGradients(const std::vector<Tensor>& grads, const Common
 
 }  // namespace
 
+void OptimizerBase::ForgetDeadVariables() {
+  for (auto it = slots_.begin(); it != slots_.end();) {
+    it = it->second.lifetime.expired() ? slots_.erase(it) : std::next(it);
+  }
+}
+
 std::vector<Tensor>& OptimizerBase::SlotsFor(const ops::Variable* var) {
-  std::vector<Tensor>& slots = slots_[var];
-  if (slots.size() != static_cast<size_t>(num_slots_) || (!slots.empty() && slots[0].shape() != var->shape())) {
+  Slots& entry = slots_[var->serial()];
+  entry.lifetime = var->Lifetime();
+  std::vector<Tensor>& slots = entry.tensors;
+  if (slots.size() != static_cast<size_t>(num_slots_)) {
     slots.clear();
     for (int k = 0; k < num_slots_; ++k) {
       Tensor s(var->shape());
@@ -91,6 +99,7 @@ void OptimizerBase::ApplyGradients(const std::vector<ops::Variable*>& vars, cons
     CheckDType(grads[i], DType::kFloat32, class_name_.c_str(), what.c_str());
     CheckShape(grads[i], vars[i]->shape(), class_name_.c_str(), what.c_str());
   }
+  ForgetDeadVariables();
   ops::NoGradScope no_grad;
   const std::vector<Tensor> clipped = ClipGradients(grads, common_);
   const int64_t t = iterations_ + 1;

@@ -1,6 +1,6 @@
 // Keras / tfjs optimizers. ApplyGradients updates each variable by replacing its value (never writing in
 // place) under a NoGradScope. Slot variables (moments, accumulators) are created lazily per variable and
-// keyed by the Variable's address; they are released when the optimizer is.
+// keyed by the Variable's serial; they are released when their variable or the optimizer is.
 #pragma once
 
 #include <memory>

@@ -31,11 +31,18 @@ class Variable {
   // Live variables in creation order (variableGrads with no list takes the trainable ones).
   static std::vector<Variable*> Live();
 
+  // Unique for the process's lifetime (never reused, unlike the address): what per-variable state kept
+  // elsewhere, such as optimizer slots, is keyed by.
+  uint64_t serial() const { return serial_; }
+  // Expires when the variable is destroyed, so state kept elsewhere can be dropped with it.
+  std::weak_ptr<const bool> Lifetime() const { return alive_; }
+
  private:
   Tensor value_;
   bool trainable_;
   std::string name_;
   uint64_t serial_;
+  std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
 
 using VariablePtr = std::shared_ptr<Variable>;
