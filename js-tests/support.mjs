@@ -9,17 +9,9 @@ await tf.setBackend('cpu');
 
 export {km, tf};
 
-// A small deterministic generator (mulberry32) so inputs are the same on every run.
-export function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The package's seeded generator, so inputs are the same on every run.
+export {seededRandom as rng} from '../web/seeded.js';
+import {seededRandom as rng} from '../web/seeded.js';
 
 // size values uniform in [lo, hi).
 export function randomValues(size, seed, lo = -2, hi = 2) {

@@ -1,39 +1,8 @@
-// Tensor bookkeeping: live counts for memory(), tidy scopes, keep, dispose, and a FinalizationRegistry
-// backstop that deletes the wasm handle of a tensor that was garbage-collected without dispose().
-//
-// Every JS Tensor owns a resource record {handle, ptr, bytes, varHandle}: the Embind handle of its C++
-// Tensor, its data pointer, its size in bytes, and for variables the handle of the C++ Variable. The record
-// never points back at the Tensor, so the registry can hold it while the Tensor itself is collectable.
+// tidy scopes, keep, dispose and memory(): the user-facing side of tensor bookkeeping. The counters and
+// the scopes themselves live in accounting.js, which tensor.js uses without importing this module.
+import {closeScope, counts, openScope} from './accounting.js';
 import {Tensor} from './tensor.js';
 import {wasm} from './wasm.js';
-
-let numTensors = 0;
-let numBytes = 0;
-// One array per open tidy(), innermost last. Outside any tidy nothing holds tensors strongly.
-const scopes = [];
-
-function releaseResource(res) {
-  res.handle.delete();
-  if (res.varHandle) res.varHandle.delete();
-  numTensors -= 1;
-  numBytes -= res.bytes;
-}
-
-const registry = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(releaseResource) : null;
-
-// Starts accounting for a new tensor (variables are not recorded in tidy scopes).
-export function track(t, inScope = true) {
-  numTensors += 1;
-  numBytes += t._res.bytes;
-  if (registry) registry.register(t, t._res, t);
-  if (inScope && scopes.length > 0) scopes[scopes.length - 1].push(t);
-}
-
-// Frees the tensor's wasm handle(s) now; the caller marks the tensor disposed.
-export function release(t) {
-  if (registry) registry.unregister(t);
-  releaseResource(t._res);
-}
 
 function isPlainObject(v) {
   if (v === null || typeof v !== 'object') return false;
@@ -60,8 +29,7 @@ export function tensorsIn(container, found = new Set()) {
 export function tidy(nameOrFn, fn) {
   if (typeof nameOrFn === 'function') fn = nameOrFn;
   if (typeof fn !== 'function') throw new Error('tidy: expected a function, as tidy(fn) or tidy(name, fn)');
-  const scope = [];
-  scopes.push(scope);
+  const scope = openScope();
   let result;
   let kept = new Set();
   try {
@@ -69,8 +37,7 @@ export function tidy(nameOrFn, fn) {
     if (result instanceof Promise) throw new Error('tidy: fn returned a Promise; tidy only takes synchronous functions');
     kept = tensorsIn(result);
   } finally {
-    scopes.pop();
-    const parent = scopes.length > 0 ? scopes[scopes.length - 1] : null;
+    const parent = closeScope();
     for (const t of scope) {
       if (t.isDisposed || t._kept) continue;
       if (kept.has(t)) {
@@ -99,6 +66,7 @@ export function dispose(container) {
 // including those held by layers and by open gradient tapes; wasmHeapBytes is the wasm memory's size.
 export function memory() {
   const m = wasm();
+  const {numTensors, numBytes} = counts();
   return {
     numTensors,
     numBytes,

@@ -1,7 +1,7 @@
 // The JS Tensor: a handle to an immutable C++ Tensor whose values live in the wasm heap. Shape, dtype and
 // the data pointer are cached at creation, so reading them costs no call into wasm; dataSync() copies the
 // values out once. Op methods (x.add(y) ...) are attached by ops/methods.js.
-import {release, track} from './engine.js';
+import {release, track} from './accounting.js';
 import {checkError, readMeta, wasm} from './wasm.js';
 
 export class Tensor {

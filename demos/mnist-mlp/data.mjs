@@ -8,24 +8,13 @@
 //
 // The loader knows no I/O: it takes `readJson(digit)`, which returns (a promise of) the parsed file, so
 // Node reads from disk and the page fetches over HTTP.
+import {seededRandom} from '../../web/seeded.js';
 
 export const NUM_CLASSES = 10;
 export const IMAGE_SIZE = 28;
 export const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
 export const TRAIN_PER_DIGIT = 800;
 export const TEST_PER_DIGIT = 200;
-
-// A small seeded generator (mulberry32), so the training order is the same on every run and platform.
-function seededRandom(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // {images: Float32Array(count * 784), labels: Uint8Array(count), count}
 function makeSet(count) {

@@ -43,6 +43,15 @@ export function wrapLayer(handle) {
   return new Cls(INTERNAL, handle, id);
 }
 
+// tfjs' symbolicTensor.sourceLayer: the layer whose node produces the tensor (an InputLayer for km.input()).
+// Defined here rather than in symbolic.js so that module need not import this one.
+Object.defineProperty(SymbolicTensor.prototype, 'sourceLayer', {
+  get() {
+    return wrapLayer(wasm().symbolicLayer(this._handle));
+  },
+  configurable: true,
+});
+
 function isShape(s) {
   return Array.isArray(s) && s.every((d) => d === null || typeof d === 'number');
 }

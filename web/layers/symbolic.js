@@ -1,10 +1,10 @@
 // Symbolic tensors: what km.input() returns and what layers return when applied to symbolic tensors. They
 // carry a shape (null for unknown dimensions) and dtype, and hold the graph node that produces them; models
-// are made from them. Their handles are small and are released by garbage collection.
+// are made from them. Their handles are small and are released by garbage collection. `sourceLayer` is
+// defined by layer.js, which this module does not import, so the two do not import each other.
 import {describeValue} from '../tensor.js';
 import {checkError, wasm} from '../wasm.js';
 import {configToKeras} from './config.js';
-import {wrapLayer} from './layer.js';
 
 const finalizer = typeof FinalizationRegistry === 'function'
   ? new FinalizationRegistry((handle) => handle.isDeleted() || handle.delete())
@@ -26,11 +26,6 @@ export class SymbolicTensor {
 
   get rank() {
     return this.shape.length;
-  }
-
-  // The layer whose node produces this tensor (an InputLayer for km.input()).
-  get sourceLayer() {
-    return wrapLayer(wasm().symbolicLayer(this._handle));
   }
 
   toString() {

@@ -3,6 +3,7 @@
 // handed to the C++ training step, whose loss and metrics come back as numbers. Between batches the loop
 // awaits the callbacks and yields to the event loop, so a page stays responsive during training.
 import {tidy} from '../engine.js';
+import {seededRandom} from '../seeded.js';
 import {tensor} from '../creation.js';
 import {gather, slice} from '../ops/shape.js';
 import {describeValue} from '../tensor.js';
@@ -44,21 +45,9 @@ async function call(callbacks, hook, ...args) {
   }
 }
 
-// mulberry32: the permutations are the same on every run and platform for the same seed.
-function generator(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // Fisher-Yates over 0..n-1.
 function permutation(n, seed) {
-  const next = generator(seed);
+  const next = seededRandom(seed);
   const p = new Int32Array(n);
   for (let i = 0; i < n; ++i) p[i] = i;
   for (let i = n - 1; i > 0; --i) {
