@@ -34,7 +34,7 @@ async function readWasm(url) {
 
 async function load(opts) {
   if (!WebAssembly.validate(SIMD_PROBE)) {
-    throw new Error('kerasm needs WebAssembly SIMD (Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4)');
+    throw new Error('kerasm needs WebAssembly SIMD and exception handling (Node >= 20.16, Chrome >= 95, Firefox >= 100, Safari >= 16.4)');
   }
   let binary = opts.wasmBinary;
   if (binary == null) binary = await readWasm(opts.wasmUrl ?? new URL('../dist/kerasm.wasm', import.meta.url));

@@ -1,6 +1,6 @@
 // A seeded random stream that gives the same numbers natively and in wasm: Philox would be overkill, and
 // std::mt19937 + std::normal_distribution differ between standard libraries, so the generator and the
-// transforms are our own (splitmix64 seeding a xoshiro128+ style 64-bit generator, Box-Muller normals).
+// transforms are our own (splitmix64 seeding xoroshiro128+, a 64-bit generator with 128 bits of state; Box-Muller normals).
 #pragma once
 
 #include <cstdint>
