@@ -541,6 +541,8 @@ export class LayersModel extends layers.Layer {
   /** Keras' model.to_json(): a string, or the parsed object when returnString is false. */
   toJSON(unused?: unknown, returnString?: true): string;
   toJSON(unused: unknown, returnString: false): {[key: string]: unknown};
+  /** tfjs' model.save: 'file://dir' (Node), 'indexeddb://name', 'localstorage://name', 'downloads://name', an http(s) URL (POST), or a handler. */
+  save(handlerOrURL: string | io.IOHandler, config?: io.SaveConfig): Promise<io.SaveResult>;
 }
 export class Sequential extends LayersModel {
   add(layer: layers.Layer): void;
@@ -551,4 +553,61 @@ export function sequential(args?: SequentialArgs): Sequential;
 export namespace models {
   /** From Keras' model.to_json() (object or text) or a tfjs model.json's topology; weights are freshly initialized. */
   function modelFromJSON(json: {[key: string]: unknown} | string): Promise<LayersModel>;
+}
+/** A model in the tfjs layers-model format, from a URL, a handler with load(), or the artifacts themselves. */
+export function loadLayersModel(source: string | io.IOHandler | io.ModelArtifacts, options?: io.LoadOptions): Promise<LayersModel>;
+export namespace io {
+  interface WeightsManifestEntry {
+    name: string;
+    shape: number[];
+    dtype: 'float32' | 'int32' | 'bool';
+    quantization?: {dtype: 'uint8' | 'uint16' | 'float16'; scale?: number; min?: number};
+  }
+  interface ModelArtifacts {
+    modelTopology: {[key: string]: unknown};
+    weightSpecs?: WeightsManifestEntry[];
+    weightData?: ArrayBuffer;
+    format?: string;
+    generatedBy?: string | null;
+    convertedBy?: string | null;
+    trainingConfig?: {[key: string]: unknown};
+    userDefinedMetadata?: {[key: string]: unknown};
+  }
+  interface ModelArtifactsInfo {
+    dateSaved: Date;
+    modelTopologyType: 'JSON' | 'GraphDef';
+    modelTopologyBytes?: number;
+    weightSpecsBytes?: number;
+    weightDataBytes?: number;
+  }
+  interface SaveResult {
+    modelArtifactsInfo: ModelArtifactsInfo;
+    responses?: Response[];
+  }
+  interface IOHandler {
+    save?(artifacts: ModelArtifacts): Promise<SaveResult>;
+    load?(): Promise<ModelArtifacts>;
+  }
+  interface SaveConfig {
+    /** Not supported yet: throws (the optimizer's configuration is saved in trainingConfig regardless). */
+    includeOptimizer?: boolean;
+  }
+  interface LoadOptions {
+    /** Every weight must be matched by name both ways (default true). */
+    strict?: boolean;
+    onProgress?: (fraction: number) => void;
+    weightPathPrefix?: string;
+    requestInit?: RequestInit;
+    fetchFunc?: typeof fetch;
+  }
+  function fromMemory(artifacts: ModelArtifacts): IOHandler;
+  function withSaveHandler(fn: (artifacts: ModelArtifacts) => Promise<SaveResult | void>): IOHandler;
+  function browserFiles(files: File[]): IOHandler;
+  function http(url: string, options?: LoadOptions): IOHandler;
+  function browserHTTPRequest(url: string, options?: LoadOptions): IOHandler;
+  function fileSystem(path: string): IOHandler;
+  function listModels(): Promise<{[url: string]: ModelArtifactsInfo}>;
+  function removeModel(url: string): Promise<ModelArtifactsInfo>;
+  function copyModel(sourceURL: string, destURL: string): Promise<ModelArtifactsInfo>;
+  function moveModel(sourceURL: string, destURL: string): Promise<ModelArtifactsInfo>;
 }

@@ -11,6 +11,7 @@ export * from './ops/index.js';
 export {grad, grads, valueAndGrad, valueAndGrads, variableGrads} from './gradients.js';
 export {layers, input, LayerVariable} from './layers/index.js';
 export {SymbolicTensor} from './layers/symbolic.js';
-export {LayersModel, Sequential, model, sequential, models} from './models/model.js';
+export {LayersModel, Sequential, model, sequential, models, loadLayersModel} from './models/model.js';
+export {io} from './io/index.js';
 export {History} from './models/fit.js';
 export {Optimizer, train} from './train.js';

@@ -9,6 +9,7 @@ import {Layer, registerLayerKind, wrapLayer} from '../layers/layer.js';
 import {symbolicFrom, withSymbolicList} from '../layers/symbolic.js';
 import {toOptimizer} from '../train.js';
 import {fitLoop} from './fit.js';
+import {loadLayersModel as loadWith, saveModel} from '../io/index.js';
 
 function positiveInt(value, fallback, op, what) {
   if (value == null) return fallback;
@@ -118,6 +119,8 @@ export class LayersModel extends Layer {
     wasm().modelCompile(this._handle('compile'), optimizer._live('compile'), options);
     checkError(null);
     this.optimizer = optimizer;
+    // What save() writes as the training config (io/artifacts.js).
+    this._compileArgs = {loss: args.loss, metrics, lossWeights: args.lossWeights ?? null};
   }
 
   // Names of trainOnBatch's / evaluate's values: 'loss', per-output losses, then metrics ('acc', ...).
@@ -160,6 +163,12 @@ export class LayersModel extends Layer {
 
   fit(x, y, args = {}) {
     return fitLoop(this, x, y, args);
+  }
+
+  // tfjs' model.save(url | handler, {includeOptimizer}): 'file://dir' (Node), 'indexeddb://name',
+  // 'localstorage://name', 'downloads://name', 'http(s)://...' (POST), or a handler with save(artifacts).
+  async save(handlerOrURL, config = {}) {
+    return saveModel(this, handlerOrURL, config);
   }
 
   // The Keras JSON of the architecture (model.to_json()): a string, or the object with returnString false.
@@ -224,3 +233,9 @@ async function modelFromJSON(json) {
 }
 
 export const models = {modelFromJSON};
+
+// km.loadLayersModel(url | handler | artifacts, {strict, onProgress, weightPathPrefix, requestInit, fetchFunc}):
+// a model saved in the tfjs layers-model format, with its weights, compiled if it was saved compiled.
+export function loadLayersModel(source, options) {
+  return loadWith(source, options, modelFromJSON);
+}
