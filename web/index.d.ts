@@ -543,6 +543,8 @@ export class LayersModel extends layers.Layer {
   toJSON(unused: unknown, returnString: false): {[key: string]: unknown};
   /** tfjs' model.save: 'file://dir' (Node), 'indexeddb://name', 'localstorage://name', 'downloads://name', an http(s) URL (POST), or a handler. */
   save(handlerOrURL: string | io.IOHandler, config?: io.SaveConfig): Promise<io.SaveResult>;
+  /** Keras' load_weights: a Keras 2 .h5 (full or weights only; in layer order, or by layer name) or a Keras 3 .weights.h5. */
+  loadWeights(fileOrBytes: string | Blob | ArrayBuffer | Uint8Array, options?: {byName?: boolean; skipMismatch?: boolean}): Promise<void>;
 }
 export class Sequential extends LayersModel {
   add(layer: layers.Layer): void;
@@ -553,6 +555,8 @@ export function sequential(args?: SequentialArgs): Sequential;
 export namespace models {
   /** From Keras' model.to_json() (object or text) or a tfjs model.json's topology; weights are freshly initialized. */
   function modelFromJSON(json: {[key: string]: unknown} | string): Promise<LayersModel>;
+  /** A Keras 3 .keras zip, a Keras 1/2 .h5 model or Keras JSON (told apart by content): a URL, a path (Node), a File/Blob or bytes. */
+  function loadKerasModel(source: string | Blob | ArrayBuffer | Uint8Array, options?: {skipMismatch?: boolean; compile?: boolean}): Promise<LayersModel>;
 }
 /** A model in the tfjs layers-model format, from a URL, a handler with load(), or the artifacts themselves. */
 export function loadLayersModel(source: string | io.IOHandler | io.ModelArtifacts, options?: io.LoadOptions): Promise<LayersModel>;

@@ -139,6 +139,34 @@ export function compileFromTrainingConfig(model, config, where) {
   }
 }
 
+// Layers a saved file can hold but JS cannot run: their error names the layer and what to do instead.
+function refuseUnrunnable(topology, what) {
+  const visit = (node) => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node == null || typeof node !== 'object') return;
+    const name = node.config?.name ?? node.name;
+    if (node.class_name === 'Lambda') {
+      throw new Error(`${what}: layer '${name}' is a Lambda layer whose function was saved as Python code, which cannot run in JavaScript; rebuild the model in JS with that step written as a JS layer`);
+    }
+    if (node.class_name === 'TensorFlowOpLayer' || node.class_name === 'TFOpLambda') {
+      const op = node.config?.node_def?.op ?? node.config?.function ?? 'unknown';
+      throw new Error(`${what}: layer '${name}' is a raw TensorFlow op (${op}), not a Keras layer; kerasm runs Keras layers only: rewrite that step as a Keras layer before saving, or as a JS layer`);
+    }
+    for (const v of Object.values(node)) if (v !== null && typeof v === 'object') visit(v);
+  };
+  visit(topology);
+}
+
+// modelFromJSON with the source named in its errors.
+export async function buildFromTopology(topology, what, modelFromJSON) {
+  refuseUnrunnable(topology, what);
+  try {
+    return await modelFromJSON(topology);
+  } catch (e) {
+    throw new Error(`${what}: ${e.message}`, {cause: e});
+  }
+}
+
 // A model from artifacts: the topology's model with the artifacts' weights, compiled when they carry a
 // training config. `what` names the source in errors; on any error nothing is left behind.
 export async function modelFromArtifacts(artifacts, {strict = true, what = 'loadLayersModel'} = {}, modelFromJSON) {
@@ -153,7 +181,7 @@ export async function modelFromArtifacts(artifacts, {strict = true, what = 'load
   // Keras' model.save() JSON keeps the architecture under model_config.
   if (topology.model_config != null) topology = topology.model_config;
   const decoded = artifacts.weightSpecs == null ? [] : decodeWeights(artifacts.weightData ?? new ArrayBuffer(0), artifacts.weightSpecs, what);
-  const model = await modelFromJSON(topology);
+  const model = await buildFromTopology(topology, what, modelFromJSON);
   try {
     // tfjs saves the optimizer's own weights (group 'optimizer') after the model's with includeOptimizer.
     // Their moments are not restored (yet): the model's weights and training config are.

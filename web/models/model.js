@@ -10,6 +10,7 @@ import {symbolicFrom, withSymbolicList} from '../layers/symbolic.js';
 import {toOptimizer} from '../train.js';
 import {fitLoop} from './fit.js';
 import {loadLayersModel as loadWith, saveModel} from '../io/index.js';
+import {loadKerasModel as loadKerasWith, loadWeightsInto} from '../io/keras.js';
 
 function positiveInt(value, fallback, op, what) {
   if (value == null) return fallback;
@@ -171,6 +172,12 @@ export class LayersModel extends Layer {
     return saveModel(this, handlerOrURL, config);
   }
 
+  // Keras' model.load_weights: a Keras 2 .h5 (full model or weights only; in layer order, or by layer name
+  // with {byName: true}) or a Keras 3 .weights.h5; {skipMismatch} leaves layers whose shapes differ alone.
+  async loadWeights(fileOrBytes, options = {}) {
+    return loadWeightsInto(this, fileOrBytes, options);
+  }
+
   // The Keras JSON of the architecture (model.to_json()): a string, or the object with returnString false.
   toJSON(unused, returnString = true) {
     const text = wasm().modelToJson(this._handle('toJSON'));
@@ -232,10 +239,18 @@ async function modelFromJSON(json) {
   return wrapLayer(wasm().modelFromJson(text));
 }
 
-export const models = {modelFromJSON};
+// km.models.loadKerasModel(urlOrPathOrFileOrBytes): a Keras 3 .keras zip, a Keras 1/2 .h5 model or Keras
+// JSON, told apart by content; HDF5 and zip support load on first use.
+function loadKerasModel(source, options) {
+  return loadKerasWith(source, options, modelFromJSON);
+}
+
+export const models = {modelFromJSON, loadKerasModel};
 
 // km.loadLayersModel(url | handler | artifacts, {strict, onProgress, weightPathPrefix, requestInit, fetchFunc}):
 // a model saved in the tfjs layers-model format, with its weights, compiled if it was saved compiled.
+// URLs of .keras and .h5 files are read as Keras files.
 export function loadLayersModel(source, options) {
+  if (typeof source === 'string' && /\.(keras|h5|hdf5)$/i.test(source.split(/[?#]/)[0])) return loadKerasModel(source, options);
   return loadWith(source, options, modelFromJSON);
 }

@@ -1,0 +1,329 @@
+// Keras files without Python: .h5 models of Keras 1 and 2 (the published fixtures that use the layers
+// kerasm has so far, and files written here with h5wasm in Keras' own layout), Keras 3 .keras zips written
+// here, weights-only files, content sniffing, and bad files. The oracle is tfjs-layers built from the
+// same config with the weights read from the file by the test itself.
+import assert from 'node:assert/strict';
+import {existsSync, readFileSync} from 'node:fs';
+import {test} from 'node:test';
+import h5wasm from 'h5wasm/node';
+import {zipSync} from 'fflate';
+import {assertClose, km, randomValues, tf} from './support.mjs';
+
+const {FS} = await h5wasm.ready;
+const FIXTURES = new URL('../../shared/fixtures/models/dl4j-keras-import/modelimport/keras/', import.meta.url);
+let counter = 0;
+
+// The test's own reading of a Keras 2 weights group: {layerName: [Float32Array-backed {shape, values}]}.
+function readKeras2Weights(bytes) {
+  const name = `/test-read-${++counter}.h5`;
+  FS.writeFile(name, bytes);
+  const f = new h5wasm.File(name, 'r');
+  try {
+    const root = f.get('model_weights') ?? f;
+    const layerNames = root.attrs.layer_names.value;
+    const out = {};
+    for (const layer of layerNames) {
+      const names = root.get(layer).attrs.weight_names?.value;
+      if (!Array.isArray(names) || names.length === 0) continue;
+      out[layer] = names.map((w) => {
+        const ds = root.get(`${layer}/${w}`);
+        return {shape: ds.shape, values: Float32Array.from(ds.value)};
+      });
+    }
+    return {weights: out, config: f.attrs.model_config ? JSON.parse(f.attrs.model_config.value) : null,
+      version: f.attrs.keras_version?.value};
+  } finally {
+    f.close();
+    FS.unlink(name);
+  }
+}
+
+// tfjs-layers' model from a Keras 2 config, with the weights the test read from the file.
+async function tfjsTwin(config, weights) {
+  const model = await tf.models.modelFromJSON({modelTopology: config});
+  for (const layer of model.layers) {
+    const w = weights[layer.name];
+    if (w) layer.setWeights(w.map((t) => tf.tensor(t.values, t.shape)));
+  }
+  return model;
+}
+
+function comparePredictions(ours, theirs, inputShape, what) {
+  const shape = [3, ...inputShape.slice(1)];
+  const values = randomValues(shape.reduce((a, b) => a * b, 1), 17);
+  const got = ours.predict(km.tensor(values, shape));
+  const want = theirs.predict(tf.tensor(values, shape));
+  assertClose(got, {shape: want.shape, dtype: 'float32', dataSync: () => want.dataSync()}, {atol: 1e-5, rtol: 1e-4, what});
+  got.dispose();
+  want.dispose();
+}
+
+// tfkeras/act_3.h5 is left out: its Activation is 'hard_sigmoid', which Keras 2 (and tfjs) compute as
+// clip(0.2 x + 0.5, 0, 1) and kerasm so far only as Keras 3's relu6(x + 3) / 6.
+const KERAS2_FIXTURES = ['tfkeras/mlp_1.h5', 'tfkeras/mlp_6.h5', 'tfkeras/mlp_12.h5', 'tfkeras/mlp_24.h5', 'tfkeras/act_1.h5',
+  'tfkeras/misc_1.h5', 'weights/dense_tensorflow_2.h5', 'weights/dense_theano_2.h5'];
+
+test('Keras 2 .h5 fixtures load and predict what tfjs-layers predicts with the same weights', async (t) => {
+  if (!existsSync(FIXTURES)) {
+    t.skip('../shared/fixtures is absent');
+    return;
+  }
+  for (const f of KERAS2_FIXTURES) {
+    const bytes = readFileSync(new URL(f, FIXTURES));
+    const model = await km.models.loadKerasModel(bytes);
+    const {weights, config, version} = readKeras2Weights(bytes);
+    assert.match(version, /^2\./, f);
+    const twin = await tfjsTwin(config, weights);
+    comparePredictions(model, twin, model.inputs[0].shape, f);
+    model.optimizer?.dispose();
+    model.dispose();
+    twin.dispose();
+  }
+});
+
+test('Keras 1 .h5 fixtures (output_dim, init, W_/b_ names) load with their weights', async (t) => {
+  if (!existsSync(FIXTURES)) {
+    t.skip('../shared/fixtures is absent');
+    return;
+  }
+  for (const f of ['weights/dense_tensorflow_1.h5', 'weights/dense_theano_1.h5', 'tfscope/model.h5']) {
+    const bytes = readFileSync(new URL(f, FIXTURES));
+    const model = await km.models.loadKerasModel(bytes);
+    const {weights, config, version} = readKeras2Weights(bytes);
+    assert.match(version, /^1\./);
+    // The formula: a Dense stack y = act(x W + b) with the file's W and b, layer by layer.
+    const layers = (Array.isArray(config.config) ? config.config : config.config.layers).filter((l) => l.class_name === 'Dense');
+    const n = 2;
+    const width = model.inputs[0].shape[1];
+    let x = Array.from({length: n}, (_, i) => Array.from(randomValues(width, 30 + i)));
+    const xs = km.tensor(x.flat(), [n, width]);
+    for (const l of layers) {
+      const [W, b] = weights[l.config.name];
+      const units = W.shape[1];
+      const act = {linear: (v) => v, relu: (v) => Math.max(0, v), tanh: Math.tanh, sigmoid: (v) => 1 / (1 + Math.exp(-v))}[l.config.activation];
+      assert.ok(act, `${f}: activation ${l.config.activation}`);
+      x = x.map((row) => Array.from({length: units}, (_, j) => act(row.reduce((s, v, k) => s + v * W.values[k * units + j], b.values[j]))));
+      if (l.config.activation === 'softmax') throw new Error('softmax not expected here');
+    }
+    const y = model.predict(xs);
+    assertClose(y, {shape: [n, x[0].length], dtype: 'float32', dataSync: () => Float32Array.from(x.flat())}, {atol: 1e-5, rtol: 1e-4, what: f});
+    km.dispose([xs, y]);
+    model.optimizer?.dispose();
+    model.dispose();
+  }
+});
+
+// Writes an HDF5 file with h5wasm: fn(file) fills it; returns the bytes.
+function writeHdf5(fn) {
+  const name = `/test-write-${++counter}.h5`;
+  const f = new h5wasm.File(name, 'w');
+  try {
+    fn(f);
+  } finally {
+    f.close();
+  }
+  const bytes = FS.readFile(name);
+  FS.unlink(name);
+  return bytes;
+}
+
+// A functional kerasm model and its Keras 2 file, written in Keras' layout: the model_config attribute,
+// model_weights with layer_names and, per layer, weight_names and the datasets.
+function keras2FileOf(model, {weightsOnly = false} = {}) {
+  const config = model.toJSON(null, false);
+  const layers = model.layers;
+  return writeHdf5((f) => {
+    if (!weightsOnly) {
+      f.create_attribute('model_config', JSON.stringify(config));
+      f.create_attribute('keras_version', '2.15.0');
+      f.create_attribute('backend', 'tensorflow');
+    }
+    const root = weightsOnly ? f : f.create_group('model_weights');
+    root.create_attribute('layer_names', layers.map((l) => l.name));
+    for (const l of layers) {
+      const g = root.create_group(l.name);
+      const values = l.getWeights();
+      const short = ['kernel:0', 'bias:0'];
+      g.create_attribute('weight_names', values.length ? values.map((_, i) => `${l.name}/${short[i]}`) : [], values.length ? null : [0], values.length ? null : '<f');
+      if (values.length) {
+        const inner = g.create_group(l.name);
+        values.forEach((v, i) => inner.create_dataset({name: short[i], data: v.dataSync(), shape: v.shape, dtype: '<f'}));
+      }
+      km.dispose(values);
+    }
+  });
+}
+
+function functionalModel(name) {
+  const input = km.input({shape: [6], name: `${name}_in`});
+  const h = km.layers.dense({units: 5, activation: 'relu', name: `${name}_h`}).apply(input);
+  const out = km.layers.dense({units: 3, activation: 'softmax', name: `${name}_out`}).apply(h);
+  return km.model({inputs: input, outputs: out, name});
+}
+
+test('a Keras 2 .h5 written in Keras\' layout loads; weights-only files load by order and by name', async () => {
+  const model = functionalModel('k2');
+  const bytes = keras2FileOf(model);
+  const loaded = await km.models.loadKerasModel(bytes);
+  const {weights, config} = readKeras2Weights(bytes);
+  const twin = await tfjsTwin(config, weights);
+  comparePredictions(loaded, twin, [null, 6], 'written .h5 vs tfjs');
+  comparePredictions(model, twin, [null, 6], 'original vs tfjs');
+
+  const fresh = functionalModel('k2');
+  const weightsOnly = keras2FileOf(model, {weightsOnly: true});
+  await fresh.loadWeights(weightsOnly);
+  comparePredictions(fresh, twin, [null, 6], 'loadWeights in order');
+  const renamed = functionalModel('other');
+  // By name, layers whose names the file lacks keep their weights; by order they take the file's.
+  const before = renamed.getWeights();
+  await renamed.loadWeights(weightsOnly, {byName: true});
+  const afterByName = renamed.getWeights();
+  before.forEach((w, i) => assertClose(afterByName[i], w, {atol: 0, rtol: 0, what: 'by name, unmatched'}));
+  await renamed.loadWeights(weightsOnly);
+  comparePredictions(renamed, twin, [null, 6], 'loadWeights by order, other names');
+  km.dispose([before, afterByName]);
+  [model, loaded, fresh, renamed].forEach((m) => m.dispose());
+  twin.dispose();
+});
+
+// A Keras 3 .keras zip: config.json (Keras 3's serialized form), metadata.json and model.weights.h5
+// with layers/<name>/vars/<i>.
+function keras3ZipOf(model, kerasConfig) {
+  const weightsH5 = writeHdf5((f) => {
+    const layers = f.create_group('layers');
+    for (const l of model.layers) {
+      const g = layers.create_group(l.name).create_group('vars');
+      const values = l.getWeights();
+      values.forEach((v, i) => g.create_dataset({name: String(i), data: v.dataSync(), shape: v.shape, dtype: '<f'}));
+      km.dispose(values);
+    }
+    f.create_group('optimizer').create_group('vars');
+  });
+  const enc = (o) => new TextEncoder().encode(JSON.stringify(o));
+  return zipSync({
+    'metadata.json': enc({keras_version: '3.8.0', date_saved: '2026-12-02@00:00:00'}),
+    'config.json': enc(kerasConfig),
+    'model.weights.h5': weightsH5,
+  });
+}
+
+test('a Keras 3 .keras zip loads with its weights and predicts what tfjs predicts', async () => {
+  const model = km.sequential({name: 'k3', layers: [
+    km.layers.dense({units: 4, inputShape: [3], activation: 'tanh', name: 'dense'}),
+    km.layers.dense({units: 2, activation: 'sigmoid', name: 'dense_1'}),
+  ]});
+  // Keras 3's own serialization of that Sequential, as keras.saving writes it.
+  const dense = (name, units, activation, extra = {}) => ({
+    module: 'keras.layers', class_name: 'Dense', registered_name: null,
+    config: {name, trainable: true, dtype: {module: 'keras', class_name: 'DTypePolicy', config: {name: 'float32'}, registered_name: null},
+      units, activation, use_bias: true,
+      kernel_initializer: {module: 'keras.initializers', class_name: 'GlorotUniform', config: {seed: null}, registered_name: null},
+      bias_initializer: {module: 'keras.initializers', class_name: 'Zeros', config: {}, registered_name: null},
+      kernel_regularizer: null, bias_regularizer: null, kernel_constraint: null, bias_constraint: null, ...extra},
+    build_config: {input_shape: [null, units]},
+  });
+  const kerasConfig = {
+    module: 'keras', class_name: 'Sequential', registered_name: null,
+    config: {name: 'k3', trainable: true, dtype: 'float32', layers: [
+      {module: 'keras.layers', class_name: 'InputLayer', registered_name: null,
+        config: {batch_shape: [null, 3], dtype: 'float32', sparse: false, name: 'input_layer'}},
+      dense('dense', 4, 'tanh'), dense('dense_1', 2, 'sigmoid'),
+    ]},
+    build_config: {input_shape: [null, 3]},
+  };
+  const bytes = keras3ZipOf(model, kerasConfig);
+  const loaded = await km.models.loadKerasModel(bytes);
+  assert.equal(loaded.kerasVersion, '3.8.0');
+  const twin = tf.sequential({layers: [
+    tf.layers.dense({units: 4, inputShape: [3], activation: 'tanh'}), tf.layers.dense({units: 2, activation: 'sigmoid'})]});
+  const w = model.getWeights();
+  twin.setWeights(w.map((t) => tf.tensor(t.dataSync(), t.shape)));
+  km.dispose(w);
+  comparePredictions(loaded, twin, [null, 3], '.keras vs tfjs');
+  // km.loadLayersModel takes .keras URLs too; a Keras 3 weights-only file loads into a built model.
+  const weightsOnly = writeHdf5((f) => {
+    const layers = f.create_group('layers');
+    for (const l of model.layers) {
+      const g = layers.create_group(l.name).create_group('vars');
+      const values = l.getWeights();
+      values.forEach((v, i) => g.create_dataset({name: String(i), data: v.dataSync(), shape: v.shape, dtype: '<f'}));
+      km.dispose(values);
+    }
+  });
+  const fresh = km.sequential({layers: [
+    km.layers.dense({units: 4, inputShape: [3], activation: 'tanh', name: 'dense'}),
+    km.layers.dense({units: 2, activation: 'sigmoid', name: 'dense_1'}),
+  ]});
+  await fresh.loadWeights(weightsOnly);
+  comparePredictions(fresh, twin, [null, 3], '.weights.h5 vs tfjs');
+  [model, loaded, fresh].forEach((m) => m.dispose());
+  twin.dispose();
+});
+
+async function settled() {
+  for (let i = 0; i < 3; ++i) {
+    global.gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return km.memory().numTensors;
+}
+
+test('the format comes from the bytes; bad Keras files fail clearly and leave nothing behind', async (t) => {
+  const model = functionalModel('bad');
+  const good = keras2FileOf(model);
+  model.dispose();
+  const base = await settled();
+  const cases = [
+    ['truncated HDF5', good.subarray(0, 600), /not a readable HDF5 file|model_config/],
+    ['random bytes', Uint8Array.from([1, 2, 3, 4, 5]), /neither a Keras zip/],
+    ['zip without config', zipSync({'x.txt': new Uint8Array([1])}), /no config\.json/],
+    ['corrupt zip', Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 9, 9, 9]), /not a readable zip/],
+    ['weights only', writeHdf5((f) => f.create_attribute('layer_names', ['a'])), /holds weights only/],
+    ['malformed JSON', new TextEncoder().encode('{"class_name": '), /malformed JSON/],
+  ];
+  for (const [name, bytes, message] of cases) {
+    await assert.rejects(km.models.loadKerasModel(bytes), message, name);
+  }
+  assert.equal(await settled(), base, 'no tensors left behind');
+  if (!existsSync(FIXTURES)) {
+    t.diagnostic('../shared/fixtures is absent: the HDF5-named-.keras fixture is not tried');
+    return;
+  }
+  // An HDF5 file named .keras is read as HDF5; its layers are not built yet, and the error says which.
+  const bilstm = new URL('../../../keras3-dotkeras/bilstm_hdf5_with_keras_ext.keras', FIXTURES);
+  await assert.rejects(km.models.loadKerasModel(bilstm.pathname), /bilstm_hdf5_with_keras_ext\.keras: .*'Bidirectional'/);
+  // Python Lambda bytecode and raw TensorFlow ops cannot run here: the error names the layer and the way out.
+  await assert.rejects(km.models.loadKerasModel(new URL('examples/lambda/sequential_lambda.h5', FIXTURES).pathname),
+    /sequential_lambda\.h5: layer '[^']+' is a Lambda layer whose function was saved as Python code.*JS layer/);
+  await assert.rejects(km.models.loadKerasModel(new URL('tfkeras/tfop_1.h5', FIXTURES).pathname),
+    /tfop_1\.h5: layer '[^']+' is a raw TensorFlow op \(\w+/);
+  assert.equal(await settled(), base, 'no tensors left behind by refused files');
+});
+
+test('kerasm convert writes the tfjs format from a Keras file, with a summary line', async () => {
+  const {execFileSync} = await import('node:child_process');
+  const {mkdtempSync, rmSync, writeFileSync} = await import('node:fs');
+  const {tmpdir} = await import('node:os');
+  const {join} = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'kerasm-convert-'));
+  try {
+    const model = functionalModel('cli');
+    writeFileSync(join(dir, 'm.h5'), keras2FileOf(model));
+    const cli = new URL('../bin/kerasm.mjs', import.meta.url).pathname;
+    const out = execFileSync(process.execPath, [cli, 'convert', join(dir, 'm.h5'), join(dir, 'out')]).toString();
+    assert.match(out, /wrote .*model\.json: 3 layers, 53 parameters, 212 bytes of weights in 1 shard/);
+    const loaded = await km.loadLayersModel(`file://${join(dir, 'out', 'model.json')}`);
+    const x = km.tensor(randomValues(2 * 6, 8), [2, 6]);
+    const a = model.predict(x);
+    const b = loaded.predict(x);
+    assertClose(b, a, {atol: 0, rtol: 0});
+    km.dispose([x, a, b]);
+    model.dispose();
+    loaded.dispose();
+    assert.throws(() => execFileSync(process.execPath, [cli, 'convert', join(dir, 'none.h5'), join(dir, 'o2')], {stdio: 'pipe'}),
+      (e) => e.status === 1 && /kerasm convert: .*none\.h5/.test(e.stderr.toString()));
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
