@@ -25,20 +25,21 @@
 
 #include "core/tensor.h"
 #include "ops/variable.h"
+#include "params/config_reader.h"
 
-namespace kerasm::models {
+namespace kerasm::params {
 class Initializer;
 class Regularizer;
 class Constraint;
-}  // namespace kerasm::models
+}  // namespace kerasm::params
 
 namespace kerasm::layers {
 
 using json = nlohmann::json;
+using params::ConfigReader;
 using Tensors = std::vector<Tensor>;
 using Shapes = std::vector<Shape>;
 
-class ConfigReader;
 class Layer;
 struct Node;
 using LayerPtr = std::shared_ptr<Layer>;
@@ -82,8 +83,8 @@ struct Weight {
   std::string name;       // the short name: "kernel"
   std::string full_name;  // "<layer>/<name>", as Keras and tfjs weight files name it
   ops::VariablePtr variable;
-  std::shared_ptr<models::Regularizer> regularizer;
-  std::shared_ptr<models::Constraint> constraint;
+  std::shared_ptr<params::Regularizer> regularizer;
+  std::shared_ptr<params::Constraint> constraint;
   bool trainable = true;  // as created: BatchNormalization's moving statistics are not
 };
 
@@ -145,9 +146,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // null). Shapes must be fully known. The regularizer's penalty joins Losses(); the constraint is applied
   // after each optimizer step.
   ops::VariablePtr AddWeight(const std::string& name, const Shape& shape,
-                             std::shared_ptr<models::Initializer> initializer,
-                             std::shared_ptr<models::Regularizer> regularizer = nullptr,
-                             std::shared_ptr<models::Constraint> constraint = nullptr, bool trainable = true,
+                             std::shared_ptr<params::Initializer> initializer,
+                             std::shared_ptr<params::Regularizer> regularizer = nullptr,
+                             std::shared_ptr<params::Constraint> constraint = nullptr, bool trainable = true,
                              DType dtype = DType::kFloat32);
   // The same from serialized specs: a name ("zeros", "l2", "nonNeg") or {"class_name", "config"}; null = none.
   ops::VariablePtr AddWeight(const std::string& name, const Shape& shape, const json& initializer,
@@ -211,7 +212,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::vector<InputSpec> input_spec_;  // empty: no checks; one entry: applies to every input
   bool supports_masking_ = false;
   bool cast_inputs_ = true;            // int32 inputs are cast to float32 (false: Embedding, InputLayer)
-  std::shared_ptr<models::Regularizer> activity_regularizer_;
+  std::shared_ptr<params::Regularizer> activity_regularizer_;
 
  private:
   friend std::shared_ptr<Node> CreateNode(const LayerPtr& layer, SymbolicTensors inputs, Shapes output_shapes,
@@ -248,17 +249,23 @@ LayerPtr MakeLayer(const json& config, const char* class_name);
 
 }  // namespace kerasm::layers
 
-#include "layers/config.h"
-
 namespace kerasm::layers {
+
+// A JSON type error from a layer's own use of a raw config value: a ValueError naming the layer and the
+// path read last, as the reader's own messages do.
+[[noreturn]] void FailMalformedConfig(const ConfigReader& reader, const std::exception& e);
 
 template <typename T>
 LayerPtr MakeLayer(const json& config, const char* class_name) {
   ConfigReader reader(config, class_name);
-  auto layer = std::make_shared<T>(reader);
-  layer->ReadInputShapeArgs(reader);
-  reader.Finish();
-  return layer;
+  try {
+    auto layer = std::make_shared<T>(reader);
+    layer->ReadInputShapeArgs(reader);
+    reader.Finish();
+    return layer;
+  } catch (const nlohmann::json::exception& e) {
+    FailMalformedConfig(reader, e);
+  }
 }
 
 }  // namespace kerasm::layers

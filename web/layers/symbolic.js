@@ -3,7 +3,6 @@
 // are made from them. Their handles are small and are released by garbage collection.
 import {describeValue} from '../tensor.js';
 import {checkError, wasm} from '../wasm.js';
-import {configToKeras} from './config.js';
 import {wrapLayer} from './layer.js';
 
 const finalizer = typeof FinalizationRegistry === 'function'
@@ -68,5 +67,5 @@ export function input(config) {
   if (config.shape == null && config.batchShape == null) {
     throw new Error('input: give the shape without the batch dimension (shape) or with it (batchShape)');
   }
-  return symbolicFrom(wasm().input(JSON.stringify(configToKeras(config))));
+  return symbolicFrom(wasm().input(JSON.stringify(config)));
 }
