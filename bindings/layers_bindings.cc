@@ -78,7 +78,7 @@ int LayerKind(const LayerPtr& layer) {
 }
 
 std::string LayerName(const LayerPtr& layer) { return layer ? layer->name() : std::string(); }
-std::string LayerClassName(const LayerPtr& layer) { return layer ? layer->class_name() : std::string(); }
+std::string LayerClassName(const LayerPtr& layer) { return layer ? layer->ClassName() : std::string(); }
 bool LayerBuilt(const LayerPtr& layer) { return layer && layer->built(); }
 bool LayerTrainable(const LayerPtr& layer) { return layer && layer->trainable(); }
 std::string LayerDType(const LayerPtr& layer) { return layer ? DTypeName(layer->dtype()) : std::string(); }

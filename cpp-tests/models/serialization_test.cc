@@ -16,7 +16,7 @@ void ExpectRoundTrip(const std::shared_ptr<Model>& model, const Tensors& inputs)
   const json j = ModelToJson(*model);
   std::shared_ptr<Model> back = ModelFromJson(j);
   EXPECT_EQ(ModelToJson(*back), j);
-  EXPECT_EQ(back->class_name(), model->class_name());
+  EXPECT_EQ(back->ClassName(), model->ClassName());
   back->SetWeights(model->GetWeights());
   const Tensors want = model->Predict(inputs), got = back->Predict(inputs);
   ASSERT_EQ(got.size(), want.size());

@@ -95,7 +95,13 @@ Layer::Layer(std::string class_name, const std::string& name, const std::string&
   }
 }
 
-Layer::~Layer() = default;
+Layer::~Layer() {
+  for (const LayerPtr& l : sub_layers_) {
+    if (l->parent_ == this) l->parent_ = nullptr;
+  }
+}
+
+std::string Layer::Path() const { return parent_ ? parent_->Path() + "/" + name_ : name_; }
 
 void Layer::ReadInputShapeArgs(ConfigReader& config) {
   std::optional<Shape> batch_input_shape, input_shape;
@@ -138,6 +144,14 @@ void Layer::TrackLayer(LayerPtr layer) {
   }
   if (!trainable_) layer->SetTrainable(false);
   sub_layers_.push_back(std::move(layer));
+}
+
+void Layer::AdoptLayer(LayerPtr layer) {
+  if (layer->parent_ && layer->parent_ != this) {
+    Fail<ValueError>(Who(), ": layer '", layer->name(), "' is already a part of '", layer->parent_->Path(), "'");
+  }
+  layer->parent_ = this;
+  TrackLayer(std::move(layer));
 }
 
 // ---- checks -----------------------------------------------------------------------------------------------

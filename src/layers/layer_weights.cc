@@ -39,7 +39,7 @@ ops::VariablePtr Layer::AddWeight(const std::string& name, const Shape& shape,
   }
   Weight w;
   w.name = name;
-  w.full_name = name_ + "/" + name;
+  w.full_name = Path() + "/" + name;
   w.variable = std::make_shared<ops::Variable>(value, trainable && trainable_, w.full_name);
   w.regularizer = std::move(regularizer);
   w.constraint = std::move(constraint);

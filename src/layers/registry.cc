@@ -60,7 +60,7 @@ LayerPtr DeserializeLayer(const json& spec) {
   return CreateLayer(spec[key].get<std::string>(), spec.value("config", json::object()));
 }
 
-json SerializeLayer(const Layer& layer) { return {{"class_name", layer.class_name()}, {"config", layer.GetConfig()}}; }
+json SerializeLayer(const Layer& layer) { return {{"class_name", layer.ClassName()}, {"config", layer.GetConfig()}}; }
 
 void RegisterModelClass(const std::string& class_name, LayerFactory factory) {
   ModelClasses()[class_name] = std::move(factory);

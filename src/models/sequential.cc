@@ -114,7 +114,7 @@ int Sequential::NodeIndexOffset() const { return has_graph() && !inferred_input_
 json Sequential::GetConfig() const {
   json layer_configs = json::array();
   for (const LayerPtr& l : layers_) {
-    layer_configs.push_back({{"class_name", l->class_name()}, {"config", l->GetConfig()}});
+    layer_configs.push_back({{"class_name", l->ClassName()}, {"config", l->GetConfig()}});
   }
   json config = {{"name", name()}, {"layers", layer_configs}};
   if (has_graph() && !layers_.empty()) {

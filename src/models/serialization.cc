@@ -53,7 +53,7 @@ json FunctionalConfig(const Model& model) {
       inbound.push_back(entries);
     }
     layer_list.push_back({{"name", layer->name()},
-                          {"class_name", layer->class_name()},
+                          {"class_name", layer->ClassName()},
                           {"config", layer->GetConfig()},
                           {"inbound_nodes", inbound}});
   }
@@ -71,7 +71,7 @@ json FunctionalConfig(const Model& model) {
 json Model::GetConfig() const { return FunctionalConfig(*this); }
 
 json ModelToJson(const Model& model) {
-  return {{"class_name", model.class_name()},
+  return {{"class_name", model.ClassName()},
           {"config", model.GetConfig()},
           {"keras_version", "kerasm"},
           {"backend", "kerasm"}};
