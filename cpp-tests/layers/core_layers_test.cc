@@ -213,6 +213,26 @@ TEST(CoreLayerErrors, NameTheLayerAndTheValue) {
   ExpectContains(ErrorOf<ValueError>([] { CreateLayer("Dense", {{"units", 2}, {"name", "a/b"}}); }), {"a/b"});
 }
 
+// A layer that uses a raw config value the way a nested config is used: a JSON type error in its own
+// reading comes back as a ValueError naming the layer and the path read last, not as nlohmann's text alone.
+class RawReader : public layers::Layer {
+ public:
+  explicit RawReader(layers::ConfigReader& config) : Layer(config) { size_ = config.Raw("spec")["size"].get<int>(); }
+  Tensors Call(const Tensors& inputs, const layers::CallContext&) override { return inputs; }
+  int size() const { return size_; }
+
+ private:
+  int size_;
+};
+
+TEST(CoreLayerErrors, JsonTypeErrorsNameTheLayerAndPath) {
+  const std::string message = ErrorOf<ValueError>(
+      [] { layers::MakeLayer<RawReader>({{"name", "raw"}, {"spec", {{"size", "big"}}}}, "RawReader"); });
+  ExpectContains(message, {"RawReader 'raw': spec is malformed:", "type must be number"});
+  auto fine = layers::MakeLayer<RawReader>({{"spec", {{"size", 3}}}}, "RawReader");
+  EXPECT_EQ(std::static_pointer_cast<RawReader>(fine)->size(), 3);
+}
+
 // Configs from JS arrive in camelCase: read as they are, and messages spell the keys the same way.
 TEST(CoreLayerErrors, CamelCaseConfigsAndPathsInMessages) {
   auto dense = CreateLayer("Dense", {{"units", 2}, {"useBias", false}, {"kernelInitializer", "heNormal"},
