@@ -1,7 +1,7 @@
 #include "json_util.h"
 
 #include "core/error.h"
-#include "layers/config.h"
+#include "params/arguments.h"
 
 namespace kerasm::bindings {
 
@@ -41,7 +41,7 @@ layers::Shapes ShapesFromJson(const std::string& text, const std::string& what) 
 
 std::string ShapesToJson(const layers::Shapes& shapes) {
   nlohmann::json out = nlohmann::json::array();
-  for (const Shape& s : shapes) out.push_back(layers::ShapeToJson(s));
+  for (const Shape& s : shapes) out.push_back(params::ShapeToJson(s));
   return out.dump();
 }
 

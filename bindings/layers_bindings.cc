@@ -18,6 +18,8 @@
 #include "layers/registry.h"
 #include "models/model.h"
 #include "models/sequential.h"
+#include "ops/activation_list.h"
+#include "params/arguments.h"
 
 namespace kerasm::bindings {
 namespace {
@@ -44,6 +46,21 @@ std::string LayerClassList() {
   return out.dump();
 }
 
+// The activation list (ops/activation_list.h) as JSON [["hardSigmoid", "hard_sigmoid"], ...]: web/ names
+// activations from it instead of keeping its own list.
+std::string ActivationList() {
+  json out = json::array();
+  for (const ops::ActivationName& a : ops::ActivationNames()) out.push_back({a.js, a.keras});
+  return out.dump();
+}
+
+// A Keras config as tfjs' getConfig() writes it (params::ToTfjsConfig), JSON text both ways.
+std::string ToTfjsConfig(const std::string& config) {
+  return Guard([&] { return params::ToTfjsConfig(ParseJson(config, "getConfig")).dump(); });
+}
+
+// The config may use camelCase (from JS) or snake_case keys: the layers read both, and their messages spell
+// each key as it was given.
 LayerPtr CreateLayer(const std::string& class_name, const std::string& config) {
   return Guard([&] { return layers::CreateLayer(class_name, ParseJson(config, class_name)); });
 }
@@ -61,7 +78,7 @@ int LayerKind(const LayerPtr& layer) {
 }
 
 std::string LayerName(const LayerPtr& layer) { return layer ? layer->name() : std::string(); }
-std::string LayerClassName(const LayerPtr& layer) { return layer ? layer->class_name() : std::string(); }
+std::string LayerClassName(const LayerPtr& layer) { return layer ? layer->ClassName() : std::string(); }
 bool LayerBuilt(const LayerPtr& layer) { return layer && layer->built(); }
 bool LayerTrainable(const LayerPtr& layer) { return layer && layer->trainable(); }
 std::string LayerDType(const LayerPtr& layer) { return layer ? DTypeName(layer->dtype()) : std::string(); }
@@ -183,7 +200,7 @@ SymbolicTensor Input(const std::string& config) {
 std::string SymbolicInfo(const SymbolicTensor& t) {
   return Guard([&] {
     if (!t.node) Fail<ValueError>("the symbolic tensor is empty");
-    return json{{"shape", layers::ShapeToJson(t.shape())},
+    return json{{"shape", params::ShapeToJson(t.shape())},
                 {"dtype", DTypeName(t.dtype())},
                 {"name", t.name()},
                 {"index", t.index}}
@@ -237,6 +254,8 @@ EMSCRIPTEN_BINDINGS(kerasm_layers) {
 
   function("layerClassList", &LayerClassList);
   function("createLayer", &CreateLayer);
+  function("activationList", &ActivationList);
+  function("toTfjsConfig", &ToTfjsConfig);
 
   function("layerId", &LayerId);
   function("layerKind", &LayerKind);

@@ -170,6 +170,9 @@ EMSCRIPTEN_BINDINGS(kerasm_models) {
   using namespace emscripten;
   using namespace kerasm::bindings;
 
+  // Start-up: models join the layer registry before any config is read (runs once, as the module loads).
+  kerasm::models::RegisterModelClasses();
+
   function("valuesAddress", &ValuesAddress);
   function("newModel", &NewModel);
   function("newSequential", &NewSequential);

@@ -27,12 +27,12 @@ OptimizerPtr CreateOptimizer(const std::string& name, const std::string& config)
   return Guard([&] { return OptimizerPtr(models::CreateOptimizer(name, ParseJson(config, name))); });
 }
 
-std::string OptimizerClassName(const OptimizerPtr& opt) { return opt ? opt->className() : std::string(); }
+std::string OptimizerClassName(const OptimizerPtr& opt) { return opt ? opt->ClassName() : std::string(); }
 
 std::string OptimizerConfig(const OptimizerPtr& opt) {
   return Guard([&] {
     if (!opt) Fail<ValueError>("the optimizer handle is empty");
-    return opt->getConfig().dump();
+    return opt->GetConfig().dump();
   });
 }
 
@@ -42,7 +42,7 @@ void ApplyGradientsByName(const OptimizerPtr& opt, const StringList& names, cons
   Guard([&] {
     if (!opt) Fail<ValueError>("the optimizer handle is empty");
     if (names.size() != grads.size()) {
-      Fail<ValueError>(opt->className(), ": applyGradients got ", names.size(), " names for ", grads.size(), " gradients");
+      Fail<ValueError>(opt->ClassName(), ": applyGradients got ", names.size(), " names for ", grads.size(), " gradients");
     }
     std::unordered_map<std::string, ops::Variable*> live;
     for (ops::Variable* v : ops::Variable::Live()) live.emplace(v->name(), v);
@@ -50,7 +50,7 @@ void ApplyGradientsByName(const OptimizerPtr& opt, const StringList& names, cons
     for (const std::string& name : names) {
       auto it = live.find(name);
       if (it == live.end()) {
-        Fail<ValueError>(opt->className(), ": applyGradients: there is no live variable named '", name, "'");
+        Fail<ValueError>(opt->ClassName(), ": applyGradients: there is no live variable named '", name, "'");
       }
       vars.push_back(it->second);
     }

@@ -409,6 +409,8 @@ export namespace layers {
   }
   /** The layer registry's list, which the factories are made from. */
   function registeredLayers(): Array<{className: string; factory: string}>;
+  /** The activations kerasm knows, in tfjs and Keras spelling (both are accepted wherever one is named). */
+  function activationNames(): Array<{js: string; keras: string}>;
 
   function activation(config: ActivationLayerArgs): Layer;
   function dense(config: DenseLayerArgs): Layer;

@@ -213,6 +213,56 @@ TEST(CoreLayerErrors, NameTheLayerAndTheValue) {
   ExpectContains(ErrorOf<ValueError>([] { CreateLayer("Dense", {{"units", 2}, {"name", "a/b"}}); }), {"a/b"});
 }
 
+// A layer that uses a raw config value the way a nested config is used: a JSON type error in its own
+// reading comes back as a ValueError naming the layer and the path read last, not as nlohmann's text alone.
+class RawReader : public layers::Layer {
+ public:
+  explicit RawReader(layers::ConfigReader& config) : Layer(config) { size_ = config.Raw("spec")["size"].get<int>(); }
+  Tensors Call(const Tensors& inputs, const layers::CallContext&) override { return inputs; }
+  int size() const { return size_; }
+
+ private:
+  int size_;
+};
+
+TEST(CoreLayerErrors, JsonTypeErrorsNameTheLayerAndPath) {
+  const std::string message = ErrorOf<ValueError>(
+      [] { layers::MakeLayer<RawReader>({{"name", "raw"}, {"spec", {{"size", "big"}}}}, "RawReader"); });
+  ExpectContains(message, {"RawReader 'raw': spec is malformed:", "type must be number"});
+  auto fine = layers::MakeLayer<RawReader>({{"spec", {{"size", 3}}}}, "RawReader");
+  EXPECT_EQ(std::static_pointer_cast<RawReader>(fine)->size(), 3);
+}
+
+// Configs from JS arrive in camelCase: read as they are, and messages spell the keys the same way.
+TEST(CoreLayerErrors, CamelCaseConfigsAndPathsInMessages) {
+  auto dense = CreateLayer("Dense", {{"units", 2}, {"useBias", false}, {"kernelInitializer", "heNormal"},
+                                     {"inputShape", {3}}});
+  EXPECT_EQ(dense->GetConfig()["use_bias"], false);
+  EXPECT_EQ(dense->GetConfig()["kernel_initializer"]["class_name"], "HeNormal");
+  EXPECT_EQ(*dense->batch_input_shape(), (Shape{-1, 3}));
+  const json bad_seed = {{"units", 2}, {"name", "d"},
+                         {"kernelInitializer", {{"className", "GlorotUniform"}, {"config", {{"seed", "x"}}}}}};
+  ExpectContains(ErrorOf<ValueError>([&] { CreateLayer("Dense", bad_seed); }),
+                 {"Dense 'd': kernelInitializer.config.seed must be an integer or null",
+                  "Received: kernelInitializer.config.seed=\"x\""});
+  const json snake_seed = {{"units", 2}, {"name", "d"},
+                           {"kernel_initializer", {{"class_name", "GlorotUniform"}, {"config", {{"seed", "x"}}}}}};
+  ExpectContains(ErrorOf<ValueError>([&] { CreateLayer("Dense", snake_seed); }),
+                 {"Dense 'd': kernel_initializer.config.seed must be"});
+  ExpectContains(ErrorOf<ValueError>([] { CreateLayer("Dense", {{"units", 2}, {"useBias", 1}}); }),
+                 {"useBias must be true or false. Received: useBias=1"});
+  ExpectContains(ErrorOf<ValueError>([] {
+                   CreateLayer("Dense", {{"units", 2}, {"kernelRegularizer", {{"className", "L2"}, {"config", {{"l2", -1}}}}}});
+                 }),
+                 {"kernelRegularizer.config.l2 must be >= 0"});
+  ExpectContains(ErrorOf<ValueError>([] { CreateLayer("Dense", {{"units", 2}, {"biasConstraint", "nonNegative"}}); }),
+                 {"unknown constraint 'nonNegative'", "Received: biasConstraint=\"nonNegative\""});
+  ExpectContains(ErrorOf<ValueError>([] { CreateLayer("Reshape", {{"targetShape", {2}}, {"unitz", 1}}); }),
+                 {"unrecognized argument 'unitz'"});
+  ExpectContains(ErrorOf<ValueError>([] { CreateLayer("Dense", {{"units", 2}, {"useBias", true}, {"use_bias", false}}); }),
+                 {"disagree"});
+}
+
 TEST(CoreLayerErrors, WrongInputShapeNamesTheLayer) {
   LayerPtr dense = CreateLayer("Dense", {{"units", 2}, {"name", "dd"}});
   dense->Apply(Tensor::Zeros({1, 4}));
@@ -248,16 +298,6 @@ TEST(CoreLayers, DefaultNamesAreUniquePerClass) {
   EXPECT_EQ(CreateLayer("Dense", {{"units", 1}})->name(), "dense_2");
   EXPECT_EQ(CreateLayer("Activation", {{"activation", "relu"}})->name(), "activation");
   EXPECT_EQ(CreateLayer("InputLayer", {{"shape", {2}}})->name(), "input_1");
-}
-
-TEST(CoreLayers, SnakeCaseOfClassNamesFollowsKeras) {
-  EXPECT_EQ(layers::ToSnakeCase("Dense"), "dense");
-  EXPECT_EQ(layers::ToSnakeCase("Conv2D"), "conv2d");
-  EXPECT_EQ(layers::ToSnakeCase("BatchNormalization"), "batch_normalization");
-  EXPECT_EQ(layers::ToSnakeCase("SimpleRNN"), "simple_rnn");
-  EXPECT_EQ(layers::ToSnakeCase("GlobalAveragePooling2D"), "global_average_pooling2d");
-  EXPECT_EQ(layers::ToSnakeCase("LSTM"), "lstm");
-  EXPECT_EQ(layers::ToSnakeCase("PReLU"), "p_re_lu");
 }
 
 TEST(CoreLayers, InputShapeKeysGiveTheBatchInputShape) {

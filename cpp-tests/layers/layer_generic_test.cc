@@ -38,7 +38,7 @@ class LayerGenericTest : public ::testing::TestWithParam<LayerCase> {};
 TEST_P(LayerGenericTest, ConfigRoundTrip) {
   const LayerCase& c = GetParam();
   layers::LayerPtr layer = layers::CreateLayer(c.class_name, c.config);
-  EXPECT_EQ(layer->class_name(), c.class_name);
+  EXPECT_EQ(layer->ClassName(), c.class_name);
   const json config = layer->GetConfig();
   for (const auto& [key, value] : c.config.items()) {
     if (!ComparableKey(key)) continue;

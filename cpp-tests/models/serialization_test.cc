@@ -16,7 +16,7 @@ void ExpectRoundTrip(const std::shared_ptr<Model>& model, const Tensors& inputs)
   const json j = ModelToJson(*model);
   std::shared_ptr<Model> back = ModelFromJson(j);
   EXPECT_EQ(ModelToJson(*back), j);
-  EXPECT_EQ(back->class_name(), model->class_name());
+  EXPECT_EQ(back->ClassName(), model->ClassName());
   back->SetWeights(model->GetWeights());
   const Tensors want = model->Predict(inputs), got = back->Predict(inputs);
   ASSERT_EQ(got.size(), want.size());
@@ -173,6 +173,27 @@ TEST(Serialization, ReadsTfjsModelJsonAndKeras3Sequential) {
                {"name": "mo_d", "class_name": "Dense", "config": {"units": 1, "name": "mo_d"}, "inbound_nodes": [[["mo_in", 0, 0]]]}],
     "input_layers": [["mo_in", 0, 0]], "output_layers": [["mo_d", 0, 0]]}})");
   EXPECT_EQ(ModelFromJson(old_model)->Predict({RandomTensor({1, 2}, 8)})[0].shape(), (Shape{1, 1}));
+}
+
+// The models joined the layer registry at start-up (cpp-tests/main.cc), so any reader of layer specs
+// (wrappers, RNN cell lists, nested models) makes them through DeserializeLayer.
+TEST(Serialization, ModelsDeserializeThroughTheLayerRegistry) {
+  auto seq = Sequential::Create({MakeDense(2, "linear", "r_d", {{"input_shape", {3}}})}, "r_seq");
+  auto seq_back = std::dynamic_pointer_cast<Sequential>(layers::DeserializeLayer(layers::SerializeLayer(*seq)));
+  ASSERT_TRUE(seq_back);
+  EXPECT_EQ(seq_back->name(), "r_seq");
+  EXPECT_EQ(seq_back->GetConfig(), seq->GetConfig());
+  SymbolicTensor x = layers::Input(Shape{3}, DType::kFloat32, "rx");
+  auto fn = std::make_shared<Model>(SymbolicTensors{x}, SymbolicTensors{Apply1(MakeDense(1, "linear", "r_fd"), x)}, "r_fn");
+  json spec = layers::SerializeLayer(*fn);
+  EXPECT_EQ(spec["class_name"], "Functional");
+  for (const char* class_name : {"Functional", "Model"}) {
+    spec["class_name"] = class_name;
+    auto back = std::dynamic_pointer_cast<Model>(layers::CreateLayer(class_name, spec["config"]));
+    ASSERT_TRUE(back) << class_name;
+    EXPECT_EQ(back->GetConfig(), fn->GetConfig());
+  }
+  ExpectContains(ErrorOf<ValueError>([] { layers::RegisterLayerClass("Sequential", nullptr); }), {"built-in"});
 }
 
 TEST(Serialization, BadJsonIsAClearError) {

@@ -6,20 +6,29 @@
 #include "core/rng.h"
 #include "layers/layer.h"
 #include "layers/registry.h"
-#include "models/constraints.h"
-#include "models/initializers.h"
-#include "models/regularizers.h"
 #include "ops/ops.h"
+#include "params/arguments.h"
+#include "params/constraints.h"
+#include "params/initializers.h"
+#include "params/regularizers.h"
 
 namespace kerasm::layers {
 namespace {
+
+using params::ReadActivation;
+using params::ReadConstraint;
+using params::ReadDataFormat;
+using params::ReadInitializer;
+using params::ReadRegularizer;
+using params::ShapeToJson;
+using params::ToConfig;
 
 // ---- Dense: activation(x . kernel + bias), on the last axis of inputs of any rank >= 2 ---------------------
 class Dense : public Layer {
  public:
   explicit Dense(ConfigReader& config) : Layer(config) {
     units_ = config.RequiredInt("units");
-    if (units_ <= 0) config.Invalid("units", "units must be a positive integer");
+    if (units_ <= 0) config.Invalid("units", "must be a positive integer");
     activation_ = ReadActivation(config, "activation", "linear");
     use_bias_ = config.Bool("use_bias", true);
     kernel_initializer_ = ReadInitializer(config, "kernel_initializer", "glorot_uniform");
@@ -30,10 +39,10 @@ class Dense : public Layer {
     kernel_constraint_ = ReadConstraint(config, "kernel_constraint");
     bias_constraint_ = ReadConstraint(config, "bias_constraint");
     // Keras 3 writes these when set; only their "off" values can be honoured.
-    if (config.Has("lora_rank") && config.Int("lora_rank", 0) != 0) config.Invalid("lora_rank", "LoRA is not supported");
+    if (config.Has("lora_rank") && config.Int("lora_rank", 0) != 0) config.Reject("lora_rank", "LoRA is not supported");
     config.Get("lora_rank");
     config.Get("lora_alpha");
-    if (config.Has("quantization_config")) config.Invalid("quantization_config", "quantized Dense is not supported");
+    if (config.Has("quantization_config")) config.Reject("quantization_config", "quantized Dense is not supported");
     config.Get("quantization_config");
     InputSpec spec;
     spec.min_ndim = 2;
@@ -80,9 +89,9 @@ class Dense : public Layer {
   int64_t units_;
   std::string activation_;
   bool use_bias_;
-  std::shared_ptr<models::Initializer> kernel_initializer_, bias_initializer_;
-  std::shared_ptr<models::Regularizer> kernel_regularizer_, bias_regularizer_;
-  std::shared_ptr<models::Constraint> kernel_constraint_, bias_constraint_;
+  std::shared_ptr<params::Initializer> kernel_initializer_, bias_initializer_;
+  std::shared_ptr<params::Regularizer> kernel_regularizer_, bias_regularizer_;
+  std::shared_ptr<params::Constraint> kernel_constraint_, bias_constraint_;
   ops::VariablePtr kernel_, bias_;
 };
 
@@ -90,7 +99,7 @@ class Dense : public Layer {
 class Activation : public Layer {
  public:
   explicit Activation(ConfigReader& config) : Layer(config) {
-    if (!config.Has("activation")) config.Invalid("activation", "the argument activation is required");
+    if (!config.Has("activation")) config.Missing("activation");
     activation_ = ReadActivation(config, "activation", "linear");
     supports_masking_ = true;
   }
@@ -114,9 +123,9 @@ class Activation : public Layer {
 class Dropout : public Layer {
  public:
   explicit Dropout(ConfigReader& config) : Layer(config), rng_(0) {
-    if (!config.Has("rate")) config.Invalid("rate", "the argument rate is required");
+    if (!config.Has("rate")) config.Missing("rate");
     rate_ = config.Number("rate", 0.0);
-    if (!(rate_ >= 0.0 && rate_ <= 1.0)) config.Invalid("rate", "rate must be a float between 0 and 1");
+    if (!(rate_ >= 0.0 && rate_ <= 1.0)) config.Invalid("rate", "must be a float between 0 and 1");
     noise_shape_ = config.OptionalShape("noise_shape");
     seed_ = config.OptionalInt("seed");
     // One stream per layer: successive calls draw new masks; the same seed gives the same sequence.
@@ -214,13 +223,13 @@ class Reshape : public Layer {
  public:
   explicit Reshape(ConfigReader& config) : Layer(config) {
     std::optional<Shape> target = config.OptionalShape("target_shape");
-    if (!target) config.Invalid("target_shape", "the argument target_shape (the shape without the batch) is required");
+    if (!target) config.Missing("target_shape");
     int unknown = 0;
     for (int64_t d : *target) {
       if (d == -1) ++unknown;
-      if (d == 0) config.Invalid("target_shape", "target_shape entries must be positive integers or -1");
+      if (d == 0) config.Invalid("target_shape", "entries must be positive integers or -1");
     }
-    if (unknown > 1) config.Invalid("target_shape", "target_shape can have at most one unknown dimension (-1)");
+    if (unknown > 1) config.Invalid("target_shape", "can have at most one unknown dimension (-1)");
     target_shape_ = *target;
   }
 

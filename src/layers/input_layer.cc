@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "layers/registry.h"
+#include "params/arguments.h"
 
 namespace kerasm::layers {
 
@@ -12,18 +13,18 @@ InputLayer::InputLayer(ConfigReader& config) : Layer(config, "input", /*one_base
   std::optional<Shape> shape = config.OptionalShape("shape");
   if (!shape) shape = config.OptionalShape("input_shape");
   const std::optional<int64_t> batch_size = config.OptionalInt("batch_size");
-  if (batch_size && *batch_size <= 0) config.Invalid("batch_size", "batch_size must be a positive integer");
+  if (batch_size && *batch_size <= 0) config.Invalid("batch_size", "must be a positive integer");
   if (batch_shape) {
     batch_shape_ = *batch_shape;
   } else if (shape) {
     batch_shape_ = {batch_size ? *batch_size : -1};
     batch_shape_.insert(batch_shape_.end(), shape->begin(), shape->end());
   } else {
-    config.Invalid("shape", "a shape is required: pass shape (without the batch dimension) or batch_shape");
+    config.Reject("shape", "a shape is required: pass shape (without the batch dimension) or batch_shape");
   }
-  if (config.Bool("sparse", false)) config.Invalid("sparse", "sparse inputs are not supported");
-  if (config.Bool("ragged", false)) config.Invalid("ragged", "ragged inputs are not supported");
-  if (config.Bool("optional", false)) config.Invalid("optional", "optional inputs are not supported");
+  if (config.Bool("sparse", false)) config.Reject("sparse", "sparse inputs are not supported");
+  if (config.Bool("ragged", false)) config.Reject("ragged", "ragged inputs are not supported");
+  if (config.Bool("optional", false)) config.Reject("optional", "optional inputs are not supported");
   cast_inputs_ = false;
   set_batch_input_shape(batch_shape_);
   set_built(true);
@@ -37,7 +38,7 @@ Shapes InputLayer::ComputeOutputShape(const Shapes& input_shapes) {
 }
 
 json InputLayer::GetConfig() const {
-  return {{"batch_input_shape", ShapeToJson(batch_shape_)},
+  return {{"batch_input_shape", params::ShapeToJson(batch_shape_)},
           {"dtype", DTypeName(dtype())},
           {"sparse", false},
           {"name", name()}};
@@ -58,7 +59,7 @@ SymbolicTensor Input(const json& config) {
 }
 
 SymbolicTensor Input(const Shape& shape, DType dtype, const std::string& name) {
-  json config = {{"shape", ShapeToJson(shape)}, {"dtype", DTypeName(dtype)}};
+  json config = {{"shape", params::ShapeToJson(shape)}, {"dtype", DTypeName(dtype)}};
   if (!name.empty()) config["name"] = name;
   return Input(config);
 }

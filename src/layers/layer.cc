@@ -5,9 +5,10 @@
 #include <map>
 
 #include "core/error.h"
-#include "layers/config.h"
-#include "models/regularizers.h"
 #include "ops/ops.h"
+#include "params/arguments.h"
+#include "params/names.h"
+#include "params/regularizers.h"
 #include "ops/tape.h"
 
 namespace kerasm::layers {
@@ -39,20 +40,25 @@ DType ReadDType(ConfigReader& config) {
              (*v)["config"].contains("name") && (*v)["config"]["name"].is_string()) {
     name = (*v)["config"]["name"].get<std::string>();  // Keras 3's DTypePolicy
   } else {
-    config.Invalid("dtype", "dtype must be 'float32' or 'int32'");
+    config.Invalid("dtype", "must be 'float32' or 'int32'");
   }
-  if (name != "float32" && name != "int32") config.Invalid("dtype", "dtype must be 'float32' or 'int32'");
+  if (name != "float32" && name != "int32") config.Invalid("dtype", "must be 'float32' or 'int32'");
   return DTypeFromName(name);
 }
 
 void CheckName(const std::string& name, const std::string& who) {
   if (name.empty() || name.find('/') != std::string::npos) {
     Fail<ValueError>(who, ": a layer name must be a non-empty string without '/'. Received: name=",
-                     ReceivedValue(name));
+                     params::ReceivedValue(name));
   }
 }
 
 }  // namespace
+
+void FailMalformedConfig(const ConfigReader& reader, const std::exception& e) {
+  Fail<ValueError>(reader.Who(), ": ", reader.last_path().empty() ? std::string("config") : reader.last_path(),
+                   " is malformed: ", e.what());
+}
 
 std::string UniqueLayerName(const std::string& prefix, bool one_based) {
   int64_t& n = NameCounters()[prefix];
@@ -66,15 +72,15 @@ void ResetLayerNames() { NameCounters().clear(); }
 // ---- construction -----------------------------------------------------------------------------------------
 
 Layer::Layer(ConfigReader& config, const std::string& name_prefix, bool one_based_names)
-    : class_name_(config.class_name()) {
+    : class_name_(config.Who()) {
   std::string name = config.String("name", "");
   if (config.Has("name")) {
     CheckName(name, config.Who());
   } else {
-    name = UniqueLayerName(name_prefix.empty() ? ToSnakeCase(class_name_) : name_prefix, one_based_names);
+    name = UniqueLayerName(name_prefix.empty() ? params::ToSnakeCase(class_name_) : name_prefix, one_based_names);
   }
   name_ = name;
-  config.set_layer_name(name_);
+  config.set_who(Who());
   trainable_ = config.Bool("trainable", true);
   dtype_ = ReadDType(config);
 }
@@ -89,7 +95,13 @@ Layer::Layer(std::string class_name, const std::string& name, const std::string&
   }
 }
 
-Layer::~Layer() = default;
+Layer::~Layer() {
+  for (const LayerPtr& l : sub_layers_) {
+    if (l->parent_ == this) l->parent_ = nullptr;
+  }
+}
+
+std::string Layer::Path() const { return parent_ ? parent_->Path() + "/" + name_ : name_; }
 
 void Layer::ReadInputShapeArgs(ConfigReader& config) {
   std::optional<Shape> batch_input_shape, input_shape;
@@ -98,8 +110,8 @@ void Layer::ReadInputShapeArgs(ConfigReader& config) {
   if (!config.WasRead("input_shape")) input_shape = config.OptionalShape("input_shape");
   if (!config.WasRead("batch_size")) batch_size = config.OptionalInt("batch_size");
   if (!config.WasRead("input_dim")) input_dim = config.OptionalInt("input_dim");
-  if (batch_size && *batch_size <= 0) config.Invalid("batch_size", "batch_size must be a positive integer");
-  if (input_dim && *input_dim <= 0) config.Invalid("input_dim", "input_dim must be a positive integer");
+  if (batch_size && *batch_size <= 0) config.Invalid("batch_size", "must be a positive integer");
+  if (input_dim && *input_dim <= 0) config.Invalid("input_dim", "must be a positive integer");
   const int64_t batch = batch_size ? *batch_size : -1;
   // Keras' precedence: batch_input_shape, then input_shape, then input_dim.
   if (batch_input_shape) {
@@ -132,6 +144,14 @@ void Layer::TrackLayer(LayerPtr layer) {
   }
   if (!trainable_) layer->SetTrainable(false);
   sub_layers_.push_back(std::move(layer));
+}
+
+void Layer::AdoptLayer(LayerPtr layer) {
+  if (layer->parent_ && layer->parent_ != this) {
+    Fail<ValueError>(Who(), ": layer '", layer->name(), "' is already a part of '", layer->parent_->Path(), "'");
+  }
+  layer->parent_ = this;
+  TrackLayer(std::move(layer));
 }
 
 // ---- checks -----------------------------------------------------------------------------------------------
@@ -244,7 +264,7 @@ Tensors Layer::ComputeMask(const Tensors&, const Tensors& masks) {
 
 json Layer::GetConfig() const {
   json c = {{"name", name_}, {"trainable", trainable_}, {"dtype", DTypeName(dtype_)}};
-  if (batch_input_shape_) c["batch_input_shape"] = ShapeToJson(*batch_input_shape_);
+  if (batch_input_shape_) c["batch_input_shape"] = params::ShapeToJson(*batch_input_shape_);
   return c;
 }
 

@@ -12,7 +12,9 @@
 //
 // Masks are float32 0/1 tensors (e.g. [batch, time]); CallContext carries one per input, ComputeMask gives
 // one per output. Sub-layers (wrappers, nested models) are tracked so weights, losses, trainability and
-// state resets reach them. A layer defined in JS is a subclass (in the bindings) overriding the same hooks.
+// state resets reach them; the parts a layer adopts (a wrapper's inner layer) also take it as their parent,
+// which puts its path in front of their weight names. A layer defined in JS is a subclass (in the bindings)
+// overriding the same hooks.
 #pragma once
 
 #include <memory>
@@ -25,20 +27,21 @@
 
 #include "core/tensor.h"
 #include "ops/variable.h"
+#include "params/config_reader.h"
 
-namespace kerasm::models {
+namespace kerasm::params {
 class Initializer;
 class Regularizer;
 class Constraint;
-}  // namespace kerasm::models
+}  // namespace kerasm::params
 
 namespace kerasm::layers {
 
 using json = nlohmann::json;
+using params::ConfigReader;
 using Tensors = std::vector<Tensor>;
 using Shapes = std::vector<Shape>;
 
-class ConfigReader;
 class Layer;
 struct Node;
 using LayerPtr = std::shared_ptr<Layer>;
@@ -80,10 +83,10 @@ struct InputSpec {
 // A weight as its layer created it.
 struct Weight {
   std::string name;       // the short name: "kernel"
-  std::string full_name;  // "<layer>/<name>", as Keras and tfjs weight files name it
+  std::string full_name;  // "<layer path>/<name>", as Keras and tfjs weight files name it
   ops::VariablePtr variable;
-  std::shared_ptr<models::Regularizer> regularizer;
-  std::shared_ptr<models::Constraint> constraint;
+  std::shared_ptr<params::Regularizer> regularizer;
+  std::shared_ptr<params::Constraint> constraint;
   bool trainable = true;  // as created: BatchNormalization's moving statistics are not
 };
 
@@ -94,7 +97,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   Layer& operator=(const Layer&) = delete;
 
   // ---- identity -----------------------------------------------------------------------------------------
-  const std::string& class_name() const { return class_name_; }
+  const std::string& ClassName() const { return class_name_; }
   const std::string& name() const { return name_; }
   DType dtype() const { return dtype_; }
   bool built() const { return built_; }
@@ -108,6 +111,13 @@ class Layer : public std::enable_shared_from_this<Layer> {
   const std::optional<Shape>& batch_input_shape() const { return batch_input_shape_; }
   // "Dense 'dense_2'": the prefix of this layer's error messages.
   std::string Who() const;
+  // The layer this one is a part of (a wrapper's inner layer, an RNN's cell, set by AdoptLayer), or null.
+  // A model's graph layers are not parts of it: they keep their own names, as tfjs and Keras 2 weight files
+  // name their weights ("dense/kernel").
+  const Layer* parent() const { return parent_; }
+  // The names from the outermost owner down, "bidirectional/forward_lstm/cell", as Keras 3 paths variables;
+  // weights created afterwards are named "<Path()>/<weight>".
+  std::string Path() const;
 
   // ---- calling ------------------------------------------------------------------------------------------
   // Keras' __call__ on tensors: checks the input count and specs, builds on first use, calls, applies the
@@ -141,13 +151,13 @@ class Layer : public std::enable_shared_from_this<Layer> {
   virtual int NodeIndexOffset() const { return 0; }
 
   // ---- weights ------------------------------------------------------------------------------------------
-  // Creates a variable named "<layer>/<name>" from the initializer (Keras' default glorot_uniform when
+  // Creates a variable named "<Path()>/<name>" from the initializer (Keras' default glorot_uniform when
   // null). Shapes must be fully known. The regularizer's penalty joins Losses(); the constraint is applied
   // after each optimizer step.
   ops::VariablePtr AddWeight(const std::string& name, const Shape& shape,
-                             std::shared_ptr<models::Initializer> initializer,
-                             std::shared_ptr<models::Regularizer> regularizer = nullptr,
-                             std::shared_ptr<models::Constraint> constraint = nullptr, bool trainable = true,
+                             std::shared_ptr<params::Initializer> initializer,
+                             std::shared_ptr<params::Regularizer> regularizer = nullptr,
+                             std::shared_ptr<params::Constraint> constraint = nullptr, bool trainable = true,
                              DType dtype = DType::kFloat32);
   // The same from serialized specs: a name ("zeros", "l2", "nonNeg") or {"class_name", "config"}; null = none.
   ops::VariablePtr AddWeight(const std::string& name, const Shape& shape, const json& initializer,
@@ -160,7 +170,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::vector<ops::VariablePtr> Weights() const;
   std::vector<ops::VariablePtr> TrainableWeights() const;
   std::vector<ops::VariablePtr> NonTrainableWeights() const;
-  // "<layer>/<weight>" for each of Weights(), with each weight's own layer's name.
+  // "<path>/<weight>" for each of Weights(), with each weight's own layer's path.
   std::vector<std::string> WeightNames() const;
   Tensors GetWeights() const;
   // Same count, order and shapes as GetWeights(), else ValueError / ShapeError naming the layer and weight.
@@ -199,6 +209,10 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // Inputs accepted by count: [min, max], max -1 = any number.
   void SetInputCount(int min_inputs, int max_inputs);
   void TrackLayer(LayerPtr layer);
+  // Tracks `layer` as a part of this one: its parent becomes this layer, so its Path() (and the names of
+  // the weights it creates from then on) start with this layer's path. ValueError if it is already a part
+  // of another layer.
+  void AdoptLayer(LayerPtr layer);
   std::vector<LayerPtr>& mutable_sub_layers() { return sub_layers_; }
   // Single-input layers: the one input (Apply has checked the count).
   static const Tensor& OnlyInput(const Tensors& inputs) { return inputs.front(); }
@@ -211,7 +225,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::vector<InputSpec> input_spec_;  // empty: no checks; one entry: applies to every input
   bool supports_masking_ = false;
   bool cast_inputs_ = true;            // int32 inputs are cast to float32 (false: Embedding, InputLayer)
-  std::shared_ptr<models::Regularizer> activity_regularizer_;
+  std::shared_ptr<params::Regularizer> activity_regularizer_;
 
  private:
   friend std::shared_ptr<Node> CreateNode(const LayerPtr& layer, SymbolicTensors inputs, Shapes output_shapes,
@@ -223,6 +237,8 @@ class Layer : public std::enable_shared_from_this<Layer> {
 
   std::string class_name_;
   std::string name_;
+  // Not owning: the parent owns this layer through sub_layers_ and clears the pointer when it goes first.
+  const Layer* parent_ = nullptr;
   DType dtype_ = DType::kFloat32;
   bool trainable_ = true;
   bool built_ = false;
@@ -248,17 +264,23 @@ LayerPtr MakeLayer(const json& config, const char* class_name);
 
 }  // namespace kerasm::layers
 
-#include "layers/config.h"
-
 namespace kerasm::layers {
+
+// A JSON type error from a layer's own use of a raw config value: a ValueError naming the layer and the
+// path read last, as the reader's own messages do.
+[[noreturn]] void FailMalformedConfig(const ConfigReader& reader, const std::exception& e);
 
 template <typename T>
 LayerPtr MakeLayer(const json& config, const char* class_name) {
   ConfigReader reader(config, class_name);
-  auto layer = std::make_shared<T>(reader);
-  layer->ReadInputShapeArgs(reader);
-  reader.Finish();
-  return layer;
+  try {
+    auto layer = std::make_shared<T>(reader);
+    layer->ReadInputShapeArgs(reader);
+    reader.Finish();
+    return layer;
+  } catch (const nlohmann::json::exception& e) {
+    FailMalformedConfig(reader, e);
+  }
 }
 
 }  // namespace kerasm::layers

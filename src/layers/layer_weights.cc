@@ -4,20 +4,20 @@
 
 #include "core/error.h"
 #include "layers/layer.h"
-#include "models/constraints.h"
-#include "models/initializers.h"
-#include "models/regularizers.h"
 #include "ops/tape.h"
+#include "params/constraints.h"
+#include "params/initializers.h"
+#include "params/regularizers.h"
 
 namespace kerasm::layers {
 
 ops::VariablePtr Layer::AddWeight(const std::string& name, const Shape& shape,
-                                  std::shared_ptr<models::Initializer> initializer,
-                                  std::shared_ptr<models::Regularizer> regularizer,
-                                  std::shared_ptr<models::Constraint> constraint, bool trainable, DType dtype) {
+                                  std::shared_ptr<params::Initializer> initializer,
+                                  std::shared_ptr<params::Regularizer> regularizer,
+                                  std::shared_ptr<params::Constraint> constraint, bool trainable, DType dtype) {
   if (name.empty() || name.find('/') != std::string::npos) {
     Fail<ValueError>(Who(), ": a weight name must be a non-empty string without '/'. Received: name=",
-                     ReceivedValue(name));
+                     params::ReceivedValue(name));
   }
   for (int64_t d : shape) {
     if (d < 0) Fail<ShapeError>(Who(), ": weight '", name, "' needs a fully known shape, got ", ShapeToString(shape));
@@ -26,7 +26,7 @@ ops::VariablePtr Layer::AddWeight(const std::string& name, const Shape& shape,
     if (w.name == name) Fail<ValueError>(Who(), ": already has a weight named '", name, "'");
   }
   if (!initializer) {
-    initializer = models::CreateInitializer(dtype == DType::kFloat32 ? "glorot_uniform" : "zeros");
+    initializer = params::CreateInitializer(dtype == DType::kFloat32 ? "glorot_uniform" : "zeros");
   }
   Tensor value;
   {
@@ -39,7 +39,7 @@ ops::VariablePtr Layer::AddWeight(const std::string& name, const Shape& shape,
   }
   Weight w;
   w.name = name;
-  w.full_name = name_ + "/" + name;
+  w.full_name = Path() + "/" + name;
   w.variable = std::make_shared<ops::Variable>(value, trainable && trainable_, w.full_name);
   w.regularizer = std::move(regularizer);
   w.constraint = std::move(constraint);
@@ -58,12 +58,12 @@ ops::VariablePtr Layer::AddWeight(const std::string& name, const Shape& shape, c
       Fail<ValueError>(Who(), ": bad ", what, " for weight '", name, "': ", e.what());
     }
   };
-  std::shared_ptr<models::Initializer> init;
-  std::shared_ptr<models::Regularizer> reg;
-  std::shared_ptr<models::Constraint> con;
-  if (!initializer.is_null()) init = parse("initializer", [&] { return std::shared_ptr<models::Initializer>(models::CreateInitializer(initializer)); });
-  if (!regularizer.is_null()) reg = parse("regularizer", [&] { return std::shared_ptr<models::Regularizer>(models::CreateRegularizer(regularizer)); });
-  if (!constraint.is_null()) con = parse("constraint", [&] { return std::shared_ptr<models::Constraint>(models::CreateConstraint(constraint)); });
+  std::shared_ptr<params::Initializer> init;
+  std::shared_ptr<params::Regularizer> reg;
+  std::shared_ptr<params::Constraint> con;
+  if (!initializer.is_null()) init = parse("initializer", [&] { return std::shared_ptr<params::Initializer>(params::CreateInitializer(initializer)); });
+  if (!regularizer.is_null()) reg = parse("regularizer", [&] { return std::shared_ptr<params::Regularizer>(params::CreateRegularizer(regularizer)); });
+  if (!constraint.is_null()) con = parse("constraint", [&] { return std::shared_ptr<params::Constraint>(params::CreateConstraint(constraint)); });
   return AddWeight(name, shape, std::move(init), std::move(reg), std::move(con), trainable);
 }
 

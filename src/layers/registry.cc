@@ -13,6 +13,11 @@ std::map<std::string, LayerFactory>& RuntimeClasses() {
   return classes;
 }
 
+std::map<std::string, LayerFactory>& ModelClasses() {
+  static std::map<std::string, LayerFactory> classes;
+  return classes;
+}
+
 const LayerClass* FindBuiltin(const std::string& class_name) {
   for (const LayerClass& c : LayerClasses()) {
     if (class_name == c.class_name) return &c;
@@ -39,6 +44,7 @@ std::vector<std::string> LayerClassNames() {
 
 LayerPtr CreateLayer(const std::string& class_name, const json& config) {
   if (const LayerClass* c = FindBuiltin(class_name)) return c->factory(config);
+  if (auto m = ModelClasses().find(class_name); m != ModelClasses().end()) return m->second(config);
   auto it = RuntimeClasses().find(class_name);
   if (it != RuntimeClasses().end()) return it->second(config);
   Fail<ValueError>("Unknown layer: '", class_name,
@@ -54,10 +60,16 @@ LayerPtr DeserializeLayer(const json& spec) {
   return CreateLayer(spec[key].get<std::string>(), spec.value("config", json::object()));
 }
 
-json SerializeLayer(const Layer& layer) { return {{"class_name", layer.class_name()}, {"config", layer.GetConfig()}}; }
+json SerializeLayer(const Layer& layer) { return {{"class_name", layer.ClassName()}, {"config", layer.GetConfig()}}; }
+
+void RegisterModelClass(const std::string& class_name, LayerFactory factory) {
+  ModelClasses()[class_name] = std::move(factory);
+}
 
 void RegisterLayerClass(const std::string& class_name, LayerFactory factory) {
-  if (FindBuiltin(class_name)) Fail<ValueError>("'", class_name, "' is a built-in layer class and cannot be replaced");
+  if (FindBuiltin(class_name) || ModelClasses().count(class_name)) {
+    Fail<ValueError>("'", class_name, "' is a built-in layer class and cannot be replaced");
+  }
   RuntimeClasses()[class_name] = std::move(factory);
 }
 

@@ -39,13 +39,20 @@ struct LayerClass {
 const std::vector<LayerClass>& LayerClasses();
 std::vector<std::string> LayerClassNames();
 
-// Creates a layer from its Keras class name and snake_case config: built-in classes first, then classes
-// registered at run time. ValueError "Unknown layer: 'Foo'" otherwise.
+// Creates a layer from its Keras class name and config (snake_case or camelCase keys): built-in classes
+// first, then the model classes, then classes registered at run time. ValueError "Unknown layer: 'Foo'"
+// otherwise.
 LayerPtr CreateLayer(const std::string& class_name, const json& config);
 // From a serialized {"class_name", "config"} (also accepts tfjs' "className").
 LayerPtr DeserializeLayer(const json& spec);
 // {"class_name", "config"}.
 json SerializeLayer(const Layer& layer);
+
+// Layer classes defined above layers/ (models' Sequential, Functional and Model) join the registry by an
+// explicit call at start-up, models::RegisterModelClasses(), so that wrappers, RNN cell lists and nested
+// models deserialize them through DeserializeLayer with no dependency of layers/ on models/. Like built-in
+// classes they cannot be replaced by RegisterLayerClass; registering a name again replaces the factory.
+void RegisterModelClass(const std::string& class_name, LayerFactory factory);
 
 // Classes defined at run time (custom JS layers, km.serialization.registerClass): later registrations of a
 // name replace earlier ones; built-in names cannot be replaced.

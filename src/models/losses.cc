@@ -9,8 +9,8 @@
 #include <map>
 
 #include "core/error.h"
-#include "models/config_reader.h"
 #include "ops/ops.h"
+#include "params/names.h"
 
 namespace kerasm::models {
 namespace {
@@ -139,7 +139,7 @@ using LastAxisLoss = Tensor (*)(const Tensor&, const Tensor&);
 struct LossEntry {
   const char* name;
   LastAxisLoss fn;
-  std::vector<const char*> aliases;  // extra spellings, compared after NormalizeName
+  std::vector<const char*> aliases;  // extra spellings, compared by SpellingKey
 };
 
 const std::vector<LossEntry>& Entries() {
@@ -164,11 +164,11 @@ const std::vector<LossEntry>& Entries() {
 }
 
 const LossEntry& FindEntry(const std::string& name) {
-  const std::string key = NormalizeName(name);
+  const std::string key = params::SpellingKey(name);
   for (const LossEntry& e : Entries()) {
-    if (NormalizeName(e.name) == key) return e;
+    if (params::SpellingKey(e.name) == key) return e;
     for (const char* alias : e.aliases) {
-      if (NormalizeName(alias) == key) return e;
+      if (params::SpellingKey(alias) == key) return e;
     }
   }
   Fail<ValueError>("unknown loss '", name, "'");

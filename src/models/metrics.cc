@@ -5,10 +5,10 @@
 #include <vector>
 
 #include "core/error.h"
-#include "models/config_reader.h"
 #include "models/losses.h"
 #include "ops/ops.h"
 #include "ops/tape.h"
+#include "params/names.h"
 
 namespace kerasm::models {
 namespace {
@@ -116,7 +116,7 @@ AccuracyKind PickAccuracy(const std::string& loss_name, int64_t output_units) {
 }  // namespace
 
 Metric GetMetric(const std::string& name, const std::string& loss_name, int64_t output_units) {
-  const std::string key = NormalizeName(name);
+  const std::string key = params::SpellingKey(name);
   if (key == "accuracy" || key == "acc") {
     switch (PickAccuracy(loss_name, output_units)) {
       case AccuracyKind::kBinary: return {"acc", BinaryAccuracy};

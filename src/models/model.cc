@@ -37,7 +37,7 @@ void Model::InitGraph(const SymbolicTensors& inputs, const SymbolicTensors& outp
     if (!t.node) Fail<ValueError>(Who(), ": input ", i, " is empty");
     if (!t.node->is_input() || !dynamic_cast<layers::InputLayer*>(t.layer())) {
       Fail<ValueError>(Who(), ": model inputs must come from Input(); input ", i, " was produced by layer '",
-                       t.layer()->name(), "' (", t.layer()->class_name(), ")");
+                       t.layer()->name(), "' (", t.layer()->ClassName(), ")");
     }
     for (size_t j = 0; j < i; ++j) {
       if (inputs[j].node == t.node) Fail<ValueError>(Who(), ": input '", t.name(), "' is given twice");

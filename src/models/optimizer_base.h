@@ -9,10 +9,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "models/config_reader.h"
 #include "models/optimizers.h"
+#include "params/config_reader.h"
 
 namespace kerasm::models {
+
+using params::ConfigReader;
+using params::Keys;
 
 // Options every optimizer reads from its config, with Keras' meaning.
 struct CommonOptions {
@@ -30,8 +33,8 @@ class OptimizerBase : public Optimizer {
       : class_name_(std::move(class_name)), common_(common), num_slots_(num_slots) {}
 
   void ApplyGradients(const std::vector<ops::Variable*>& vars, const std::vector<Tensor>& grads) final;
-  std::string className() const override { return class_name_; }
-  json getConfig() const final;
+  std::string ClassName() const override { return class_name_; }
+  json GetConfig() const final;
 
  protected:
   // Called once per ApplyGradients before any variable, with t = iterations() + 1 (the 1-based step).
@@ -41,7 +44,7 @@ class OptimizerBase : public Optimizer {
   virtual void Update(const float* w, const float* g, float* out, float* const* slots, int64_t n, float lr) = 0;
   // Initial value of slot k (Adagrad's accumulator starts at 0.1; everything else at 0).
   virtual float SlotInit(int k) const { return 0.f; }
-  // The rule's own config entries (camelCase), merged into getConfig().
+  // The rule's own config entries (camelCase), merged into GetConfig().
   virtual json RuleConfig() const = 0;
 
   const CommonOptions& common() const { return common_; }
@@ -73,8 +76,9 @@ std::unique_ptr<Optimizer> MakeAdadelta(ConfigReader& r, const CommonOptions& c)
 std::unique_ptr<Optimizer> MakeAdamax(ConfigReader& r, const CommonOptions& c);
 std::unique_ptr<Optimizer> MakeNadam(ConfigReader& r, const CommonOptions& c);
 
-// Range checks shared by the factories; messages read "Adam: beta1 must be in [0, 1), got 1.5".
-double ReadInRange(ConfigReader& r, std::initializer_list<const char*> keys, double fallback, double lo,
+// Range checks shared by the factories; messages read "Adam: beta1 must be in [0, 1), got 1.5", with the
+// argument spelled as the config spells it.
+double ReadInRange(ConfigReader& r, const Keys& keys, double fallback, double lo,
                    bool lo_open, double hi, bool hi_open);
 
 }  // namespace kerasm::models

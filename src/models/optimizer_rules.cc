@@ -215,7 +215,7 @@ std::unique_ptr<Optimizer> MakeSgd(ConfigReader& r, const CommonOptions& c, bool
 
 std::unique_ptr<Optimizer> MakeRmsprop(ConfigReader& r, const CommonOptions& c) {
   // rho is `rho` in Keras and `decay` in tfjs (ReadCommon leaves `decay` unread when it means rho).
-  const double rho = r.Find({"rho"}) ? ReadInRange(r, {"rho"}, 0.9, 0, false, 1, false)
+  const double rho = r.Has("rho") ? ReadInRange(r, {"rho"}, 0.9, 0, false, 1, false)
                                      : ReadInRange(r, {"decay"}, 0.9, 0, false, 1, false);
   const double momentum = ReadInRange(r, {"momentum"}, 0.0, 0, false, kInf, false);
   const double epsilon = Epsilon(r);

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "params/names.h"
 #include "models/optimizer_base.h"
 #include "ops/tape.h"
 
@@ -123,7 +124,7 @@ void OptimizerBase::ApplyGradients(const std::vector<ops::Variable*>& vars, cons
   ++iterations_;
 }
 
-json OptimizerBase::getConfig() const {
+json OptimizerBase::GetConfig() const {
   json config = {{"learningRate", common_.learning_rate}};
   config.update(RuleConfig());
   if (common_.lr_decay != 0 || class_name_ == "Adamax") config["decay"] = common_.lr_decay;
@@ -134,15 +135,15 @@ json OptimizerBase::getConfig() const {
   return config;
 }
 
-double ReadInRange(ConfigReader& r, std::initializer_list<const char*> keys, double fallback, double lo, bool lo_open,
+double ReadInRange(ConfigReader& r, const Keys& keys, double fallback, double lo, bool lo_open,
                    double hi, bool hi_open) {
   const double v = r.Number(keys, fallback);
   const bool ok = (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi);
   if (!ok) {
     if (std::isinf(hi)) {
-      Fail<ValueError>(r.owner(), ": ", *keys.begin(), " must be ", lo_open ? "> " : ">= ", lo, ", got ", v);
+      Fail<ValueError>(r.Who(), ": ", r.PathOf(keys), " must be ", lo_open ? "> " : ">= ", lo, ", got ", v);
     }
-    Fail<ValueError>(r.owner(), ": ", *keys.begin(), " must be in ", lo_open ? "(" : "[", lo, ", ", hi,
+    Fail<ValueError>(r.Who(), ": ", r.PathOf(keys), " must be in ", lo_open ? "(" : "[", lo, ", ", hi,
                      hi_open ? ")" : "]", ", got ", v);
   }
   return v;
@@ -159,7 +160,7 @@ struct Entry {
   Maker make;
 };
 
-// Keyed by NormalizeName, so "rmsprop", "RMSProp" and "RMSprop" are one entry.
+// Keyed by SpellingKey, so "rmsprop", "RMSProp" and "RMSprop" are one entry.
 const std::map<std::string, Entry>& Entries() {
   static const std::map<std::string, Entry> table = {
       {"sgd", {"SGD", 0.01, [](ConfigReader& r, const CommonOptions& c) { return MakeSgd(r, c, false); }}},
@@ -174,38 +175,38 @@ const std::map<std::string, Entry>& Entries() {
   return table;
 }
 
-std::optional<double> PositiveOption(ConfigReader& r, std::initializer_list<const char*> keys) {
-  std::optional<double> v = r.Number(keys);
-  if (v && !(*v > 0)) Fail<ValueError>(r.owner(), ": ", *keys.begin(), " must be > 0, got ", *v);
+std::optional<double> PositiveOption(ConfigReader& r, const Keys& keys) {
+  std::optional<double> v = r.OptionalNumber(keys);
+  if (v && !(*v > 0)) Fail<ValueError>(r.Who(), ": ", r.PathOf(keys), " must be > 0, got ", *v);
   return v;
 }
 
 CommonOptions ReadCommon(ConfigReader& r, const Entry& entry) {
   CommonOptions c;
-  c.learning_rate = ReadInRange(r, {"learningRate", "learning_rate", "lr"}, entry.default_lr, 0, true, kInf, false);
+  c.learning_rate = ReadInRange(r, {"learning_rate", "lr"}, entry.default_lr, 0, true, kInf, false);
   // RMSProp's tfjs config calls rho `decay`; a Keras RMSprop config names rho and uses `decay` for the
   // learning-rate decay, so `decay` is read here only when it cannot mean rho.
-  const bool decay_is_rho = std::string(entry.class_name) == "RMSProp" && !r.Find({"rho"});
+  const bool decay_is_rho = std::string(entry.class_name) == "RMSProp" && !r.Has("rho");
   if (!decay_is_rho) c.lr_decay = ReadInRange(r, {"decay"}, 0, 0, false, kInf, false);
   c.clipnorm = PositiveOption(r, {"clipnorm"});
   c.clipvalue = PositiveOption(r, {"clipvalue"});
-  c.global_clipnorm = PositiveOption(r, {"globalClipnorm", "global_clipnorm"});
+  c.global_clipnorm = PositiveOption(r, "global_clipnorm");
   if (int(c.clipnorm.has_value()) + int(c.clipvalue.has_value()) + int(c.global_clipnorm.has_value()) > 1) {
-    Fail<ValueError>(r.owner(), ": only one of clipnorm, clipvalue and globalClipnorm may be set");
+    Fail<ValueError>(r.Who(), ": only one of clipnorm, clipvalue and globalClipnorm may be set");
   }
-  c.weight_decay = r.Number({"weightDecay", "weight_decay"});
+  c.weight_decay = r.OptionalNumber("weight_decay");
   if (c.weight_decay && *c.weight_decay < 0) {
-    Fail<ValueError>(r.owner(), ": weightDecay must be >= 0, got ", *c.weight_decay);
+    Fail<ValueError>(r.Who(), ": ", r.PathOf("weight_decay"), " must be >= 0, got ", *c.weight_decay);
   }
   // Keras writes these into every saved optimizer config; they name or tune machinery that has no effect
   // on the update itself.
   r.Ignore({"name", "is_legacy_optimizer", "jit_compile", "ema_momentum", "ema_overwrite_frequency"});
-  if (r.Bool({"useEma", "use_ema"}, false)) Fail<ValueError>(r.owner(), ": use_ema is not supported");
-  if (std::optional<double> s = r.Number({"lossScaleFactor", "loss_scale_factor"}); s && *s != 1) {
-    Fail<ValueError>(r.owner(), ": loss_scale_factor is not supported, got ", *s);
+  if (r.Bool("use_ema", false)) Fail<ValueError>(r.Who(), ": use_ema is not supported");
+  if (std::optional<double> s = r.OptionalNumber("loss_scale_factor"); s && *s != 1) {
+    Fail<ValueError>(r.Who(), ": loss_scale_factor is not supported, got ", *s);
   }
-  if (std::optional<double> s = r.Number({"gradientAccumulationSteps", "gradient_accumulation_steps"}); s && *s != 1) {
-    Fail<ValueError>(r.owner(), ": gradient_accumulation_steps is not supported, got ", *s);
+  if (std::optional<double> s = r.OptionalNumber("gradient_accumulation_steps"); s && *s != 1) {
+    Fail<ValueError>(r.Who(), ": gradient_accumulation_steps is not supported, got ", *s);
   }
   return c;
 }
@@ -214,7 +215,7 @@ CommonOptions ReadCommon(ConfigReader& r, const Entry& entry) {
 
 std::unique_ptr<Optimizer> CreateOptimizer(const std::string& name, const json& config) {
   const auto& table = Entries();
-  auto it = table.find(NormalizeName(name));
+  auto it = table.find(params::SpellingKey(name));
   if (it == table.end()) {
     Fail<ValueError>("unknown optimizer '", name, "' (expected one of sgd, momentum, rmsprop, adam, adagrad, adadelta, "
                      "adamax, nadam)");
@@ -222,7 +223,7 @@ std::unique_ptr<Optimizer> CreateOptimizer(const std::string& name, const json& 
   ConfigReader reader(config, it->second.class_name);
   const CommonOptions common = ReadCommon(reader, it->second);
   std::unique_ptr<Optimizer> opt = it->second.make(reader, common);
-  reader.CheckAllUsed();
+  reader.Finish();
   return opt;
 }
 

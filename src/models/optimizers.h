@@ -24,9 +24,9 @@ class Optimizer {
   // grads[i] is d loss / d vars[i]->value(); an undefined gradient skips that variable.
   virtual void ApplyGradients(const std::vector<ops::Variable*>& vars, const std::vector<Tensor>& grads) = 0;
   // tfjs class name ("Adam", "SGD", "Momentum", "RMSProp", "Adagrad", "Adadelta", "Adamax", "Nadam").
-  virtual std::string className() const = 0;
+  virtual std::string ClassName() const = 0;
   // camelCase config as tfjs serialises it ({learningRate, beta1, ...}).
-  virtual json getConfig() const = 0;
+  virtual json GetConfig() const = 0;
   int64_t iterations() const { return iterations_; }
 
  protected:

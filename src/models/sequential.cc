@@ -1,9 +1,9 @@
 #include "models/sequential.h"
 
 #include "core/error.h"
-#include "layers/config.h"
-#include "layers/registry.h"
 #include "layers/input_layer.h"
+#include "layers/registry.h"
+#include "params/arguments.h"
 
 namespace kerasm::models {
 
@@ -47,7 +47,7 @@ void Sequential::Add(const LayerPtr& layer) {
       dtype = model->inputs()[0].dtype();
     }
     if (shape) {
-      json config = {{"batch_shape", layers::ShapeToJson(*shape)}, {"dtype", DTypeName(dtype)}};
+      json config = {{"batch_shape", params::ShapeToJson(*shape)}, {"dtype", DTypeName(dtype)}};
       auto input = std::static_pointer_cast<layers::InputLayer>(layers::CreateLayer("InputLayer", config));
       SymbolicTensors out = layer->Apply(SymbolicTensors{input->Output()});
       if (out.size() != 1) {
@@ -103,7 +103,7 @@ void Sequential::Build(const Shapes& input_shapes) {
   if (layers_.empty()) Fail<ValueError>(Who(), ": cannot build a Sequential model with no layers");
   Shape shape = input_shapes[0];
   if (!shape.empty()) shape[0] = -1;  // the batch size of the data seen first is not part of the model
-  json config = {{"batch_shape", layers::ShapeToJson(shape)}, {"dtype", DTypeName(layers_[0]->dtype())}};
+  json config = {{"batch_shape", params::ShapeToJson(shape)}, {"dtype", DTypeName(layers_[0]->dtype())}};
   input_layer_ = std::static_pointer_cast<layers::InputLayer>(layers::CreateLayer("InputLayer", config));
   inferred_input_ = true;
   Rebuild();
@@ -114,19 +114,19 @@ int Sequential::NodeIndexOffset() const { return has_graph() && !inferred_input_
 json Sequential::GetConfig() const {
   json layer_configs = json::array();
   for (const LayerPtr& l : layers_) {
-    layer_configs.push_back({{"class_name", l->class_name()}, {"config", l->GetConfig()}});
+    layer_configs.push_back({{"class_name", l->ClassName()}, {"config", l->GetConfig()}});
   }
   json config = {{"name", name()}, {"layers", layer_configs}};
   if (has_graph() && !layers_.empty()) {
     const Shape& input_shape = inputs()[0].shape();
     if (inferred_input_) {
-      config["build_input_shape"] = layers::ShapeToJson(input_shape);
+      config["build_input_shape"] = params::ShapeToJson(input_shape);
     } else {
       // tfjs-layers' form: the input shape rides on the first layer's config.
       json& first = layer_configs[0]["config"];
       if (!first.contains("batch_input_shape") && layer_configs[0]["class_name"] != "Sequential" &&
           layer_configs[0]["class_name"] != "Functional") {
-        first["batch_input_shape"] = layers::ShapeToJson(input_shape);
+        first["batch_input_shape"] = params::ShapeToJson(input_shape);
       }
       config["layers"] = layer_configs;
     }

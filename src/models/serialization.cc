@@ -53,7 +53,7 @@ json FunctionalConfig(const Model& model) {
       inbound.push_back(entries);
     }
     layer_list.push_back({{"name", layer->name()},
-                          {"class_name", layer->class_name()},
+                          {"class_name", layer->ClassName()},
                           {"config", layer->GetConfig()},
                           {"inbound_nodes", inbound}});
   }
@@ -71,7 +71,7 @@ json FunctionalConfig(const Model& model) {
 json Model::GetConfig() const { return FunctionalConfig(*this); }
 
 json ModelToJson(const Model& model) {
-  return {{"class_name", model.class_name()},
+  return {{"class_name", model.ClassName()},
           {"config", model.GetConfig()},
           {"keras_version", "kerasm"},
           {"backend", "kerasm"}};
@@ -193,7 +193,7 @@ std::shared_ptr<Model> FunctionalFromConfig(const json& config) {
   GraphBuilder g;
   std::vector<std::pair<LayerPtr, std::deque<json>>> pending;
   for (const json& layer_data : config["layers"]) {
-    LayerPtr layer = DeserializeLayerOrModel(layer_data);
+    LayerPtr layer = layers::DeserializeLayer(layer_data);
     const std::string name = layer_data.value("name", layer->name());
     if (g.created_.count(name)) Fail<ValueError>("Model config: two layers are named '", name, "'");
     g.created_[name] = layer;
@@ -267,7 +267,7 @@ std::shared_ptr<Sequential> SequentialFromConfig(const json& config) {
     Fail<ValueError>("Model config: a Sequential config needs a \"layers\" list");
   }
   auto model = std::make_shared<Sequential>(name);
-  for (const json& spec : layer_list) model->Add(DeserializeLayerOrModel(spec));
+  for (const json& spec : layer_list) model->Add(layers::DeserializeLayer(spec));
   if (config.is_object() && config.contains("build_input_shape") && !config["build_input_shape"].is_null() &&
       !model->has_graph()) {
     Shape shape;
@@ -280,13 +280,12 @@ std::shared_ptr<Sequential> SequentialFromConfig(const json& config) {
   return model;
 }
 
-LayerPtr DeserializeLayerOrModel(const json& spec) {
-  if (!spec.is_object()) Fail<ValueError>("A serialized layer must be an object. Received: ", spec.dump());
-  const std::string class_name = spec.value("class_name", spec.value("className", ""));
-  const json config = spec.value("config", json::object());
-  if (class_name == "Sequential") return SequentialFromConfig(config);
-  if (class_name == "Functional" || class_name == "Model") return FunctionalFromConfig(config);
-  return layers::DeserializeLayer(spec);
+void RegisterModelClasses() {
+  layers::RegisterModelClass("Sequential", [](const json& config) { return SequentialFromConfig(config); });
+  // "Model": what tfjs and Keras before 2.4 call a functional model.
+  for (const char* name : {"Functional", "Model"}) {
+    layers::RegisterModelClass(name, [](const json& config) { return FunctionalFromConfig(config); });
+  }
 }
 
 std::shared_ptr<Model> ModelFromJson(const json& value) {
@@ -307,8 +306,10 @@ std::shared_ptr<Model> ModelFromJson(const json& value) {
     Fail<ValueError>("A model JSON needs class_name Sequential, Functional or Model. Received: class_name=",
                      json(class_name).dump());
   }
+  // A program that skipped the start-up call would otherwise fail on the first nested model.
+  RegisterModelClasses();
   try {
-    return std::static_pointer_cast<Model>(DeserializeLayerOrModel(value));
+    return std::static_pointer_cast<Model>(layers::DeserializeLayer(value));
   } catch (const json::exception& e) {
     // A field of the wrong JSON type deep in the config.
     Fail<ValueError>("Model config: malformed: ", e.what());

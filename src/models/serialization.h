@@ -25,8 +25,10 @@ json ModelToJson(const Model& model);
 // "modelTopology", possibly wrapping "model_config"). ValueError naming what is wrong otherwise.
 std::shared_ptr<Model> ModelFromJson(const json& json_value);
 
-// Any serialized layer, models included ("Sequential", "Functional", "Model" nest).
-LayerPtr DeserializeLayerOrModel(const json& spec);
+// Puts Sequential, Functional and Model into the layer registry (layers::RegisterModelClass), so that
+// layers::DeserializeLayer makes models like any layer. Called once at start-up (the bindings' init, the
+// tests' main); calling it again changes nothing.
+void RegisterModelClasses();
 
 std::shared_ptr<Model> FunctionalFromConfig(const json& config);
 std::shared_ptr<Sequential> SequentialFromConfig(const json& config);

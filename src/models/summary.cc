@@ -60,7 +60,7 @@ std::string Model::Summary(int line_length) const {
                      "the model on a batch of data, or give its first layer an inputShape");
   }
   // Keras' "sequential-like" test: one node per depth, each with at most one input, and no shared layer.
-  bool sequential_like = class_name() == "Sequential";
+  bool sequential_like = ClassName() == "Sequential";
   if (!sequential_like) {
     sequential_like = true;
     std::unordered_map<int, int> per_depth;
@@ -105,7 +105,7 @@ std::string Model::Summary(int line_length) const {
                               std::to_string(in.index) + "]");
       }
     }
-    std::vector<std::string> fields{layer->name() + " (" + layer->class_name() + ")", shape, params};
+    std::vector<std::string> fields{layer->name() + " (" + layer->ClassName() + ")", shape, params};
     if (!sequential_like) fields.push_back(connections.empty() ? "" : connections[0]);
     os << Row(fields, positions);
     for (size_t c = 1; !sequential_like && c < connections.size(); ++c) os << Row({"", "", "", connections[c]}, positions);

@@ -3,10 +3,10 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "models/constraints.h"
 #include "models/model.h"
 #include "ops/ops.h"
 #include "ops/tape.h"
+#include "params/constraints.h"
 
 namespace kerasm::models {
 

@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "kernels/softmax.h"
+#include "ops/activation_list.h"
 #include "ops/op_util.h"
 #include "ops/ops.h"
 
@@ -14,52 +15,56 @@ using kernels::UnaryOp;
 namespace {
 
 struct ActivationSpec {
-  const char* canonical;
+  const char* canonical;  // the JS name
   enum Kind { kUnary, kSoftmax, kLogSoftmax } kind;
   UnaryOp op;
   float alpha;
 };
 
+// Both spellings of every entry of KERASM_ACTIVATIONS.
 const std::unordered_map<std::string, ActivationSpec>& ActivationTable() {
-  static const auto* table = new std::unordered_map<std::string, ActivationSpec>{
-      {"linear", {"linear", ActivationSpec::kUnary, UnaryOp::kLinear, 0.f}},
-      {"relu", {"relu", ActivationSpec::kUnary, UnaryOp::kRelu, 0.f}},
-      {"relu6", {"relu6", ActivationSpec::kUnary, UnaryOp::kRelu6, 0.f}},
-      {"sigmoid", {"sigmoid", ActivationSpec::kUnary, UnaryOp::kSigmoid, 0.f}},
-      {"hardSigmoid", {"hardSigmoid", ActivationSpec::kUnary, UnaryOp::kHardSigmoid, 0.f}},
-      {"hard_sigmoid", {"hardSigmoid", ActivationSpec::kUnary, UnaryOp::kHardSigmoid, 0.f}},
-      {"tanh", {"tanh", ActivationSpec::kUnary, UnaryOp::kTanh, 0.f}},
-      {"softmax", {"softmax", ActivationSpec::kSoftmax, UnaryOp::kLinear, 0.f}},
-      {"logSoftmax", {"logSoftmax", ActivationSpec::kLogSoftmax, UnaryOp::kLinear, 0.f}},
-      {"log_softmax", {"logSoftmax", ActivationSpec::kLogSoftmax, UnaryOp::kLinear, 0.f}},
-      {"elu", {"elu", ActivationSpec::kUnary, UnaryOp::kElu, 1.f}},
-      {"selu", {"selu", ActivationSpec::kUnary, UnaryOp::kSelu, 0.f}},
-      {"softplus", {"softplus", ActivationSpec::kUnary, UnaryOp::kSoftplus, 0.f}},
-      {"softsign", {"softsign", ActivationSpec::kUnary, UnaryOp::kSoftsign, 0.f}},
-      {"exponential", {"exponential", ActivationSpec::kUnary, UnaryOp::kExp, 0.f}},
-      {"swish", {"swish", ActivationSpec::kUnary, UnaryOp::kSwish, 0.f}},
-      {"silu", {"silu", ActivationSpec::kUnary, UnaryOp::kSwish, 0.f}},
-      {"gelu", {"gelu", ActivationSpec::kUnary, UnaryOp::kGelu, 0.f}},
-      {"mish", {"mish", ActivationSpec::kUnary, UnaryOp::kMish, 0.f}},
-      // Keras 3's leaky_relu activation uses negative_slope 0.2, as tfjs' 'leakyRelu' does.
-      {"leakyRelu", {"leakyRelu", ActivationSpec::kUnary, UnaryOp::kLeakyRelu, 0.2f}},
-      {"leaky_relu", {"leakyRelu", ActivationSpec::kUnary, UnaryOp::kLeakyRelu, 0.2f}},
-  };
+  static const auto* table = [] {
+    auto* t = new std::unordered_map<std::string, ActivationSpec>;
+#define KERASM_ACTIVATION_ENTRY(js, keras, kind, op, alpha)                 \
+  t->emplace(js, ActivationSpec{js, ActivationSpec::kind, UnaryOp::op, alpha}); \
+  t->emplace(keras, ActivationSpec{js, ActivationSpec::kind, UnaryOp::op, alpha});
+    KERASM_ACTIVATIONS(KERASM_ACTIVATION_ENTRY)
+#undef KERASM_ACTIVATION_ENTRY
+    return t;
+  }();
   return *table;
 }
 
 const ActivationSpec& FindActivation(const std::string& name) {
   const auto& table = ActivationTable();
   auto it = table.find(name);
-  if (it == table.end()) {
-    Fail<ValueError>("unknown activation '", name,
-                     "' (known: linear, relu, relu6, sigmoid, hardSigmoid, tanh, softmax, logSoftmax, elu, selu, "
-                     "softplus, softsign, exponential, swish, silu, gelu, mish, leakyRelu)");
-  }
+  if (it == table.end()) Fail<ValueError>("unknown activation '", name, "' (known: ", KnownActivations(), ")");
   return it->second;
 }
 
 }  // namespace
+
+const std::vector<ActivationName>& ActivationNames() {
+  static const std::vector<ActivationName> names = {
+#define KERASM_ACTIVATION_NAME(js, keras, kind, op, alpha) {js, keras},
+      KERASM_ACTIVATIONS(KERASM_ACTIVATION_NAME)
+#undef KERASM_ACTIVATION_NAME
+  };
+  return names;
+}
+
+const ActivationName* FindActivationName(const std::string& name) {
+  for (const ActivationName& a : ActivationNames()) {
+    if (name == a.js || name == a.keras) return &a;
+  }
+  return nullptr;
+}
+
+std::string KnownActivations() {
+  std::string out;
+  for (const ActivationName& a : ActivationNames()) out += (out.empty() ? "" : ", ") + std::string(a.js);
+  return out;
+}
 
 bool IsActivationName(const std::string& name) { return ActivationTable().count(name) > 0; }
 

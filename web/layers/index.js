@@ -1,46 +1,28 @@
 // km.layers: one factory per layer of the C++ registry (layers/registry.h), made when the module loads
 // from the registry's own list, so adding a layer there adds its factory here. Factories take tfjs-style
-// camelCase configs; the C++ layer validates them and its errors name the keys as they were given.
+// camelCase configs, passed to the C++ as they are: its config reader accepts camelCase and snake_case keys
+// and its errors name each key as it was given ("kernelInitializer.config.seed").
 import {describeValue} from '../tensor.js';
 import {isLoaded, onLoad, wasm} from '../wasm.js';
-import {camelToSnake, configToKeras} from './config.js';
+import {activationNames} from './config.js';
 import {Layer, LayerVariable, wrapLayer} from './layer.js';
 import {SymbolicTensor, input} from './symbolic.js';
 
 // [[KerasClassName, jsFactoryName], ...] in registry order, once loaded.
 let layerClasses = [];
 
-// C++ messages quote snake_case keys ("Received: kernel_initializer=..."): put back the spelling the
-// caller used.
-function renameKeys(error, config) {
-  let message = error.message;
-  for (const key of Object.keys(config ?? {})) {
-    const snake = camelToSnake(key);
-    if (snake !== key) message = message.replaceAll(`'${snake}'`, `'${key}'`).replaceAll(`${snake}=`, `${key}=`);
-  }
-  error.message = message;
-  return error;
-}
-
 // Creates a layer of a registered Keras class from a tfjs-style config.
 export function createLayer(className, config = {}, op = className) {
   if (config !== undefined && config !== null && (typeof config !== 'object' || Array.isArray(config))) {
     throw new Error(`layers.${op}: expects a config object, got ${describeValue(config)}`);
   }
-  let keras;
-  try {
-    keras = configToKeras(config);
-  } catch (e) {
-    throw new Error(`layers.${op}: ${e.message}`);
+  if (config != null && ![Object.prototype, null].includes(Object.getPrototypeOf(config))) {
+    throw new Error(`layers.${op}: a layer config must be a plain object, got ${describeValue(config)}`);
   }
-  try {
-    return wrapLayer(wasm().createLayer(className, JSON.stringify(keras)));
-  } catch (e) {
-    throw renameKeys(e, config);
-  }
+  return wrapLayer(wasm().createLayer(className, JSON.stringify(config ?? {})));
 }
 
-const target = {Layer, registeredLayers};
+const target = {Layer, registeredLayers, activationNames};
 
 // Before km.ready() the factories do not exist yet: say so instead of "is not a function".
 export const layers = new Proxy(target, {
@@ -66,4 +48,4 @@ function registeredLayers() {
   return layerClasses.map(([className, factory]) => ({className, factory}));
 }
 
-export {Layer, LayerVariable, SymbolicTensor, input, registeredLayers};
+export {Layer, LayerVariable, SymbolicTensor, activationNames, input, registeredLayers};

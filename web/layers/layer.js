@@ -8,7 +8,7 @@ import {describeValue, handleOf} from '../tensor.js';
 import {Variable} from '../variable.js';
 import {takeHandles, takeTensors, toTensorArray, withTensorList} from '../lists.js';
 import {checkError, readMeta, wasm, weightsChanged} from '../wasm.js';
-import {configToTfjs} from './config.js';
+import {tfjsConfigFromText} from './config.js';
 import {SymbolicTensor, symbolicFrom, withSymbolicList} from './symbolic.js';
 
 // Lets the internal constructor tell a wrapper being made here from a user's `new` / subclass.
@@ -203,7 +203,7 @@ export class Layer {
   getConfig() {
     const text = wasm().layerConfig(this._handle('getConfig'));
     checkError(null);
-    return configToTfjs(JSON.parse(text));
+    return tfjsConfigFromText(text);
   }
 
   // Current values in the order of LAYERS.md (trainable weights first, as Keras orders them).

@@ -4,7 +4,6 @@
 // defined by layer.js, which this module does not import, so the two do not import each other.
 import {describeValue} from '../tensor.js';
 import {checkError, wasm} from '../wasm.js';
-import {configToKeras} from './config.js';
 
 const finalizer = typeof FinalizationRegistry === 'function'
   ? new FinalizationRegistry((handle) => handle.isDeleted() || handle.delete())
@@ -63,5 +62,5 @@ export function input(config) {
   if (config.shape == null && config.batchShape == null) {
     throw new Error('input: give the shape without the batch dimension (shape) or with it (batchShape)');
   }
-  return symbolicFrom(wasm().input(JSON.stringify(configToKeras(config))));
+  return symbolicFrom(wasm().input(JSON.stringify(config)));
 }

@@ -10,23 +10,26 @@
 #include <nlohmann/json.hpp>
 
 #include "core/tensor.h"
+#include "params/config_reader.h"
 
-namespace kerasm::models {
-
-using json = nlohmann::json;
+namespace kerasm::params {
 
 class Initializer {
  public:
   virtual ~Initializer() = default;
   virtual Tensor operator()(const Shape& shape, DType dtype = DType::kFloat32) = 0;
-  virtual std::string className() const = 0;  // Keras class name: "GlorotUniform", "Zeros", ...
-  virtual json getConfig() const = 0;          // snake_case Keras config ({"seed": null, ...})
+  virtual std::string ClassName() const = 0;  // Keras class name: "GlorotUniform", "Zeros", ...
+  virtual json GetConfig() const = 0;          // snake_case Keras config ({"seed": null, ...})
 };
 
 // From a name ("glorotUniform", "glorot_uniform", "GlorotUniform", "zeros" ...) or a serialized
 // {"class_name"/"className": ..., "config": {...}} (config keys snake_case or camelCase). ValueError naming
 // the unknown initializer or bad argument otherwise.
 std::unique_ptr<Initializer> CreateInitializer(const json& spec);
+// The initializer argument `keys` of a config (default_name when absent or null); messages name the owner
+// and the path ("Dense 'd': kernelInitializer.config.seed must be an integer or null ...").
+std::shared_ptr<Initializer> ReadInitializer(ConfigReader& config, const Keys& keys, const std::string& default_name);
 json SerializeInitializer(const Initializer& init);  // {"class_name": ..., "config": ...}
+json ToConfig(const std::shared_ptr<Initializer>& init);  // null for none
 
-}  // namespace kerasm::models
+}  // namespace kerasm::params

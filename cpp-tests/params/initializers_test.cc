@@ -1,6 +1,6 @@
 // Initializers: shapes, sample statistics against the distribution each one promises (Keras' formulas),
 // bounds, fan computation, seeded determinism, orthogonality, configs and errors.
-#include "models/initializers.h"
+#include "params/initializers.h"
 
 #include <gtest/gtest.h>
 
@@ -14,8 +14,8 @@
 namespace kerasm {
 namespace {
 
-using models::CreateInitializer;
-using models::json;
+using params::CreateInitializer;
+using params::json;
 
 struct Stats {
   double mean = 0, var = 0, min = INFINITY, max = -INFINITY;
@@ -134,9 +134,9 @@ TEST(Initializers, NamedPresets) {
     ExpectMoments(w, 0, var, name);
     if (std::string(name).find("niform") != std::string::npos) EXPECT_LE(StatsOf(w).max, std::sqrt(3 * var)) << name;
   }
-  EXPECT_EQ(CreateInitializer("glorot_uniform")->className(), "GlorotUniform");
-  EXPECT_EQ(CreateInitializer("leCunNormal")->className(), "LecunNormal");
-  EXPECT_EQ(CreateInitializer("HeUniform")->className(), "HeUniform");
+  EXPECT_EQ(CreateInitializer("glorot_uniform")->ClassName(), "GlorotUniform");
+  EXPECT_EQ(CreateInitializer("leCunNormal")->ClassName(), "LecunNormal");
+  EXPECT_EQ(CreateInitializer("HeUniform")->ClassName(), "HeUniform");
 }
 
 TEST(Initializers, SeededDrawsAreReproducible) {
@@ -206,32 +206,32 @@ TEST(Initializers, ConfigsAndErrors) {
                            json({{"class_name", "Orthogonal"}, {"config", {{"gain", 2.0}, {"seed", 1}}}}),
                            json({{"className", "RandomUniform"}, {"config", {{"minval", 0}, {"maxval", 1}, {"seed", 8}}}})}) {
     auto a = CreateInitializer(spec);
-    const json serial = models::SerializeInitializer(*a);
+    const json serial = params::SerializeInitializer(*a);
     auto b = CreateInitializer(serial);
-    EXPECT_EQ(b->className(), a->className());
-    EXPECT_EQ(b->getConfig(), a->getConfig());
+    EXPECT_EQ(b->ClassName(), a->ClassName());
+    EXPECT_EQ(b->GetConfig(), a->GetConfig());
   }
-  EXPECT_EQ(models::SerializeInitializer(*CreateInitializer("glorot_uniform")),
+  EXPECT_EQ(params::SerializeInitializer(*CreateInitializer("glorot_uniform")),
             (json{{"class_name", "GlorotUniform"}, {"config", {{"seed", nullptr}}}}));
   // tfjs writes the fan mode in camelCase and the truncated normal as "normal".
   const auto tfjs = CreateInitializer(
       {{"className", "VarianceScaling"}, {"config", {{"scale", 1}, {"mode", "fanAvg"}, {"distribution", "normal"}}}});
-  EXPECT_EQ(tfjs->getConfig()["mode"], "fan_avg");
-  EXPECT_EQ(tfjs->getConfig()["distribution"], "truncated_normal");
+  EXPECT_EQ(tfjs->GetConfig()["mode"], "fan_avg");
+  EXPECT_EQ(tfjs->GetConfig()["distribution"], "truncated_normal");
 
   ExpectValueError([] { CreateInitializer("foo"); }, "unknown initializer 'foo'");
   ExpectValueError([] { CreateInitializer(3); }, "unknown initializer 3");
   ExpectValueError([] { CreateInitializer({{"config", json::object()}}); }, "class_name");
   ExpectValueError([] { CreateInitializer({{"class_name", "VarianceScaling"}, {"config", {{"scale", -1}}}}); },
-                   "VarianceScaling: scale must be > 0, got -1");
+                   "VarianceScaling: scale must be > 0. Received: scale=-1");
   ExpectValueError([] { CreateInitializer({{"class_name", "VarianceScaling"}, {"config", {{"mode", "fan_x"}}}}); },
                    "mode must be one of");
   ExpectValueError([] { CreateInitializer({{"class_name", "VarianceScaling"}, {"config", {{"distribution", "gauss"}}}}); },
-                   "'gauss'");
+                   "distribution=\"gauss\"");
   ExpectValueError([] { CreateInitializer({{"class_name", "RandomUniform"}, {"config", {{"minval", 1}, {"maxval", 0}}}}); },
                    "minval must be < maxval");
   ExpectValueError([] { CreateInitializer({{"class_name", "Zeros"}, {"config", {{"value", 1}}}}); },
-                   "unknown config key 'value'");
+                   "Zeros: unrecognized argument 'value'");
   ExpectValueError([] { CreateInitializer({{"class_name", "HeNormal"}, {"config", {{"seed", 1.5}}}}); }, "seed");
 }
 

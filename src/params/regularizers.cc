@@ -1,10 +1,11 @@
-#include "models/regularizers.h"
+#include "params/regularizers.h"
 
 #include "core/error.h"
-#include "models/config_reader.h"
+#include "params/config_reader.h"
+#include "params/names.h"
 #include "ops/ops.h"
 
-namespace kerasm::models {
+namespace kerasm::params {
 namespace {
 
 // One class covers L1, L2 and L1L2; they differ only in which coefficients they own and print.
@@ -23,8 +24,8 @@ class Penalty : public Regularizer {
     // Both coefficients zero: Keras returns a constant 0, which contributes no gradient.
     return total.defined() ? total : Tensor::Scalar(0.f);
   }
-  std::string className() const override { return class_name_; }
-  json getConfig() const override {
+  std::string ClassName() const override { return class_name_; }
+  json GetConfig() const override {
     if (class_name_ == "L1") return {{"l1", l1_}};
     if (class_name_ == "L2") return {{"l2", l2_}};
     return {{"l1", l1_}, {"l2", l2_}};
@@ -37,17 +38,14 @@ class Penalty : public Regularizer {
 
 double Coefficient(ConfigReader& r, const char* key) {
   // 0.01 is Keras' default for l1() / l2() / l1_l2() and tfjs' for every class.
-  const double v = r.Number({key}, 0.01);
-  if (!(v >= 0)) Fail<ValueError>(r.owner(), ": ", key, " must be >= 0, got ", v);
+  const double v = r.Number(key, 0.01);
+  if (!(v >= 0)) r.Invalid(key, "must be >= 0");
   return v;
 }
 
-}  // namespace
-
-std::unique_ptr<Regularizer> CreateRegularizer(const json& spec) {
-  const ParsedSpec parsed = ParseSpec(spec, "regularizer");
-  const std::string name = NormalizeName(parsed.class_name);
-  ConfigReader r(parsed.config, parsed.class_name);
+std::unique_ptr<Regularizer> Create(Spec& spec) {
+  const std::string name = SpellingKey(spec.class_name);
+  ConfigReader& r = spec.config;
   std::unique_ptr<Regularizer> reg;
   if (name == "l1") {
     reg = std::make_unique<Penalty>("L1", Coefficient(r, "l1"), 0.0);
@@ -57,14 +55,29 @@ std::unique_ptr<Regularizer> CreateRegularizer(const json& spec) {
     const double l1 = Coefficient(r, "l1");
     reg = std::make_unique<Penalty>("L1L2", l1, Coefficient(r, "l2"));
   } else {
-    Fail<ValueError>("unknown regularizer '", parsed.class_name, "'");
+    spec.Unknown("regularizer");
   }
-  r.CheckAllUsed();
+  r.Finish();
   return reg;
 }
 
-json SerializeRegularizer(const Regularizer& reg) {
-  return {{"class_name", reg.className()}, {"config", reg.getConfig()}};
+}  // namespace
+
+std::unique_ptr<Regularizer> CreateRegularizer(const json& spec) {
+  Spec parsed = ParseSpec(spec, "regularizer");
+  return Create(parsed);
 }
 
-}  // namespace kerasm::models
+std::shared_ptr<Regularizer> ReadRegularizer(ConfigReader& config, const Keys& keys) {
+  std::optional<Spec> spec = ReadSpec(config, keys, "regularizer");
+  if (!spec) return nullptr;
+  return Create(*spec);
+}
+
+json SerializeRegularizer(const Regularizer& reg) {
+  return {{"class_name", reg.ClassName()}, {"config", reg.GetConfig()}};
+}
+
+json ToConfig(const std::shared_ptr<Regularizer>& reg) { return reg ? SerializeRegularizer(*reg) : json(nullptr); }
+
+}  // namespace kerasm::params

@@ -7,15 +7,15 @@
 
 #include "core/error.h"
 #include "gradcheck.h"
-#include "models/constraints.h"
-#include "models/regularizers.h"
+#include "params/constraints.h"
+#include "params/regularizers.h"
 
 namespace kerasm {
 namespace {
 
-using models::CreateConstraint;
-using models::CreateRegularizer;
-using models::json;
+using params::CreateConstraint;
+using params::CreateRegularizer;
+using params::json;
 using testing::RandomTensor;
 
 void ExpectValueError(const std::function<void()>& f, const std::string& fragment) {
@@ -64,16 +64,16 @@ TEST(Regularizers, GradientsMatchFiniteDifferences) {
 
 TEST(Regularizers, ConfigsAndErrors) {
   auto l1 = CreateRegularizer("l1");
-  EXPECT_EQ(l1->className(), "L1");
-  EXPECT_EQ(models::SerializeRegularizer(*l1), (json{{"class_name", "L1"}, {"config", {{"l1", 0.01}}}}));
+  EXPECT_EQ(l1->ClassName(), "L1");
+  EXPECT_EQ(params::SerializeRegularizer(*l1), (json{{"class_name", "L1"}, {"config", {{"l1", 0.01}}}}));
   auto both = CreateRegularizer({{"class_name", "L1L2"}, {"config", {{"l1", 0.1}, {"l2", 0.2}}}});
-  EXPECT_EQ(both->getConfig(), (json{{"l1", 0.1}, {"l2", 0.2}}));
-  EXPECT_EQ(CreateRegularizer(models::SerializeRegularizer(*both))->getConfig(), both->getConfig());
+  EXPECT_EQ(both->GetConfig(), (json{{"l1", 0.1}, {"l2", 0.2}}));
+  EXPECT_EQ(CreateRegularizer(params::SerializeRegularizer(*both))->GetConfig(), both->GetConfig());
   ExpectValueError([] { CreateRegularizer("l3"); }, "unknown regularizer 'l3'");
   ExpectValueError([] { CreateRegularizer({{"class_name", "L1L2"}, {"config", {{"l1", -1}}}}); },
-                   "L1L2: l1 must be >= 0, got -1");
+                   "L1L2: l1 must be >= 0. Received: l1=-1");
   ExpectValueError([] { CreateRegularizer({{"class_name", "L1"}, {"config", {{"l2", 1}}}}); },
-                   "unknown config key 'l2'");
+                   "L1: unrecognized argument 'l2'");
 }
 
 // Keras' constraint formula: w * desired(norm) / (1e-7 + norm), norms taken over `axes`.
@@ -147,17 +147,17 @@ TEST(Constraints, DefaultsNonNegAndZeroSlices) {
 
 TEST(Constraints, ConfigsAndErrors) {
   auto c = CreateConstraint({{"className", "MaxNorm"}, {"config", {{"maxValue", 3}, {"axis", 1}}}});
-  EXPECT_EQ(models::SerializeConstraint(*c), (json{{"class_name", "MaxNorm"}, {"config", {{"max_value", 3.0}, {"axis", 1}}}}));
-  EXPECT_EQ(CreateConstraint(models::SerializeConstraint(*c))->getConfig(), c->getConfig());
+  EXPECT_EQ(params::SerializeConstraint(*c), (json{{"class_name", "MaxNorm"}, {"config", {{"max_value", 3.0}, {"axis", 1}}}}));
+  EXPECT_EQ(CreateConstraint(params::SerializeConstraint(*c))->GetConfig(), c->GetConfig());
   auto list = CreateConstraint({{"class_name", "UnitNorm"}, {"config", {{"axis", {0, 1, 2}}}}});
-  EXPECT_EQ(list->getConfig(), (json{{"axis", {0, 1, 2}}}));
-  EXPECT_EQ(CreateConstraint("nonNeg")->className(), "NonNeg");
+  EXPECT_EQ(list->GetConfig(), (json{{"axis", {0, 1, 2}}}));
+  EXPECT_EQ(CreateConstraint("nonNeg")->ClassName(), "NonNeg");
   ExpectValueError([] { CreateConstraint("maxnormal"); }, "unknown constraint 'maxnormal'");
   ExpectValueError([] { CreateConstraint({{"class_name", "MaxNorm"}, {"config", {{"max_value", -1}}}}); },
-                   "MaxNorm: maxValue must be >= 0, got -1");
+                   "MaxNorm: max_value must be >= 0. Received: max_value=-1");
   ExpectValueError([] { CreateConstraint({{"class_name", "MinMaxNorm"}, {"config", {{"rate", 2}}}}); }, "rate must be in [0, 1]");
   ExpectValueError([] { CreateConstraint({{"class_name", "MinMaxNorm"}, {"config", {{"min_value", 2}, {"max_value", 1}}}}); },
-                   "minValue <= maxValue");
+                   "min_value must be in [0, max_value");
   ExpectValueError([] { CreateConstraint({{"class_name", "UnitNorm"}, {"config", {{"axis", "rows"}}}}); },
                    "axis must be an integer");
   ExpectValueError([] { (*CreateConstraint({{"class_name", "UnitNorm"}, {"config", {{"axis", 2}}}}))(Tensor::Zeros({3, 2})); },

@@ -1,4 +1,4 @@
-#include "models/constraints.h"
+#include "params/constraints.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,9 +7,10 @@
 #include <vector>
 
 #include "core/error.h"
-#include "models/config_reader.h"
+#include "params/config_reader.h"
+#include "params/names.h"
 
-namespace kerasm::models {
+namespace kerasm::params {
 namespace {
 
 // Keras' backend epsilon, added to the norms before dividing so an all-zero slice stays zero.
@@ -79,8 +80,8 @@ class MaxNorm : public Constraint {
   Tensor operator()(const Tensor& w) const override {
     return Rescale(w, axes_, "MaxNorm", [this](double n) { return std::clamp(n, 0.0, max_value_); });
   }
-  std::string className() const override { return "MaxNorm"; }
-  json getConfig() const override { return {{"max_value", max_value_}, {"axis", AxisJson(axes_)}}; }
+  std::string ClassName() const override { return "MaxNorm"; }
+  json GetConfig() const override { return {{"max_value", max_value_}, {"axis", AxisJson(axes_)}}; }
 
  private:
   double max_value_;
@@ -93,8 +94,8 @@ class UnitNorm : public Constraint {
   Tensor operator()(const Tensor& w) const override {
     return Rescale(w, axes_, "UnitNorm", [](double) { return 1.0; });
   }
-  std::string className() const override { return "UnitNorm"; }
-  json getConfig() const override { return {{"axis", AxisJson(axes_)}}; }
+  std::string ClassName() const override { return "UnitNorm"; }
+  json GetConfig() const override { return {{"axis", AxisJson(axes_)}}; }
 
  private:
   std::vector<int> axes_;
@@ -109,8 +110,8 @@ class MinMaxNorm : public Constraint {
       return rate_ * std::clamp(n, min_value_, max_value_) + (1.0 - rate_) * n;
     });
   }
-  std::string className() const override { return "MinMaxNorm"; }
-  json getConfig() const override {
+  std::string ClassName() const override { return "MinMaxNorm"; }
+  json GetConfig() const override {
     return {{"min_value", min_value_}, {"max_value", max_value_}, {"rate", rate_}, {"axis", AxisJson(axes_)}};
   }
 
@@ -130,24 +131,24 @@ class NonNeg : public Constraint {
     for (int64_t i = 0; i < w.size(); ++i) q[i] = p[i] * (p[i] >= 0.f ? 1.f : 0.f);
     return out;
   }
-  std::string className() const override { return "NonNeg"; }
-  json getConfig() const override { return json::object(); }
+  std::string ClassName() const override { return "NonNeg"; }
+  json GetConfig() const override { return json::object(); }
 };
 
 // Keras takes an int or a list of ints.
 std::vector<int> ReadAxes(ConfigReader& r) {
-  const json* v = r.Find({"axis"});
+  const json* v = r.Get("axis");
   if (!v) return {0};
   auto as_int = [&](const json& x) {
     if (!x.is_number_integer() && !(x.is_number_float() && x.get<double>() == std::floor(x.get<double>()))) {
-      Fail<ValueError>(r.owner(), ": axis must be an integer or a list of integers, got ", QuoteJson(*v));
+      r.Invalid("axis", "must be an integer or a list of integers");
     }
     return static_cast<int>(x.get<double>());
   };
   if (v->is_array()) {
     std::vector<int> axes;
     for (const json& x : *v) axes.push_back(as_int(x));
-    if (axes.empty()) Fail<ValueError>(r.owner(), ": axis list must not be empty");
+    if (axes.empty()) r.Invalid("axis", "must not be an empty list");
     return axes;
   }
   return {as_int(*v)};
@@ -159,40 +160,51 @@ const std::map<std::string, Factory>& Factories() {
   static const std::map<std::string, Factory> table = {
       {"maxnorm",
        [](ConfigReader& r) {
-         const double max_value = r.Number({"maxValue", "max_value"}, 2.0);
-         if (!(max_value >= 0)) Fail<ValueError>("MaxNorm: maxValue must be >= 0, got ", max_value);
+         const double max_value = r.Number("max_value", 2.0);
+         if (!(max_value >= 0)) r.Invalid("max_value", "must be >= 0");
          return std::make_unique<MaxNorm>(max_value, ReadAxes(r));
        }},
       {"nonneg", [](ConfigReader&) { return std::make_unique<NonNeg>(); }},
       {"unitnorm", [](ConfigReader& r) { return std::make_unique<UnitNorm>(ReadAxes(r)); }},
       {"minmaxnorm",
        [](ConfigReader& r) {
-         const double lo = r.Number({"minValue", "min_value"}, 0.0);
-         const double hi = r.Number({"maxValue", "max_value"}, 1.0);
-         const double rate = r.Number({"rate"}, 1.0);
+         const double lo = r.Number("min_value", 0.0);
+         const double hi = r.Number("max_value", 1.0);
+         const double rate = r.Number("rate", 1.0);
          if (!(lo >= 0 && lo <= hi)) {
-           Fail<ValueError>("MinMaxNorm: need 0 <= minValue <= maxValue, got minValue ", lo, ", maxValue ", hi);
+           r.Invalid("min_value", "must be in [0, " + r.PathOf("max_value") + " (" + ReceivedValue(hi) + ")]");
          }
-         if (!(rate >= 0 && rate <= 1)) Fail<ValueError>("MinMaxNorm: rate must be in [0, 1], got ", rate);
+         if (!(rate >= 0 && rate <= 1)) r.Invalid("rate", "must be in [0, 1]");
          return std::make_unique<MinMaxNorm>(lo, hi, rate, ReadAxes(r));
        }},
   };
   return table;
 }
 
-}  // namespace
-
-std::unique_ptr<Constraint> CreateConstraint(const json& spec) {
-  const ParsedSpec parsed = ParseSpec(spec, "constraint");
+std::unique_ptr<Constraint> Create(Spec& spec) {
   const auto& table = Factories();
-  auto it = table.find(NormalizeName(parsed.class_name));
-  if (it == table.end()) Fail<ValueError>("unknown constraint '", parsed.class_name, "'");
-  ConfigReader reader(parsed.config, parsed.class_name);
-  std::unique_ptr<Constraint> c = it->second(reader);
-  reader.CheckAllUsed();
+  auto it = table.find(SpellingKey(spec.class_name));
+  if (it == table.end()) spec.Unknown("constraint");
+  std::unique_ptr<Constraint> c = it->second(spec.config);
+  spec.config.Finish();
   return c;
 }
 
-json SerializeConstraint(const Constraint& c) { return {{"class_name", c.className()}, {"config", c.getConfig()}}; }
+}  // namespace
 
-}  // namespace kerasm::models
+std::unique_ptr<Constraint> CreateConstraint(const json& spec) {
+  Spec parsed = ParseSpec(spec, "constraint");
+  return Create(parsed);
+}
+
+std::shared_ptr<Constraint> ReadConstraint(ConfigReader& config, const Keys& keys) {
+  std::optional<Spec> spec = ReadSpec(config, keys, "constraint");
+  if (!spec) return nullptr;
+  return Create(*spec);
+}
+
+json SerializeConstraint(const Constraint& c) { return {{"class_name", c.ClassName()}, {"config", c.GetConfig()}}; }
+
+json ToConfig(const std::shared_ptr<Constraint>& c) { return c ? SerializeConstraint(*c) : json(nullptr); }
+
+}  // namespace kerasm::params

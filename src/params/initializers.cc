@@ -1,4 +1,4 @@
-#include "models/initializers.h"
+#include "params/initializers.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,9 +10,10 @@
 
 #include "core/error.h"
 #include "core/rng.h"
-#include "models/config_reader.h"
+#include "params/config_reader.h"
+#include "params/names.h"
 
-namespace kerasm::models {
+namespace kerasm::params {
 namespace {
 
 // Keras' correction for a normal truncated at two standard deviations: the stddev of a unit normal
@@ -43,8 +44,8 @@ class Filled : public Initializer {
     }
     return t;
   }
-  std::string className() const override { return class_name_; }
-  json getConfig() const override {
+  std::string ClassName() const override { return class_name_; }
+  json GetConfig() const override {
     if (class_name_ == "Constant") return {{"value", value_}};
     return json::object();
   }
@@ -70,8 +71,8 @@ class RandomNormal : public Initializer {
     }
     return t;
   }
-  std::string className() const override { return class_name_; }
-  json getConfig() const override { return {{"mean", mean_}, {"stddev", stddev_}, {"seed", SeedJson(seed_)}}; }
+  std::string ClassName() const override { return class_name_; }
+  json GetConfig() const override { return {{"mean", mean_}, {"stddev", stddev_}, {"seed", SeedJson(seed_)}}; }
 
  private:
   std::string class_name_;
@@ -91,8 +92,8 @@ class RandomUniform : public Initializer {
     for (int64_t i = 0; i < t.size(); ++i) p[i] = rng.Uniform(static_cast<float>(minval_), static_cast<float>(maxval_));
     return t;
   }
-  std::string className() const override { return "RandomUniform"; }
-  json getConfig() const override { return {{"minval", minval_}, {"maxval", maxval_}, {"seed", SeedJson(seed_)}}; }
+  std::string ClassName() const override { return "RandomUniform"; }
+  json GetConfig() const override { return {{"minval", minval_}, {"maxval", maxval_}, {"seed", SeedJson(seed_)}}; }
 
  private:
   double minval_, maxval_;
@@ -135,8 +136,8 @@ class VarianceScaling : public Initializer {
     }
     return t;
   }
-  std::string className() const override { return class_name_; }
-  json getConfig() const override {
+  std::string ClassName() const override { return class_name_; }
+  json GetConfig() const override {
     if (class_name_ != "VarianceScaling") return {{"seed", SeedJson(seed_)}};
     return {{"scale", scale_}, {"mode", FanModeName(mode_)}, {"distribution", DistributionName(dist_)},
             {"seed", SeedJson(seed_)}};
@@ -198,8 +199,8 @@ class Orthogonal : public Initializer {
     }
     return t;
   }
-  std::string className() const override { return "Orthogonal"; }
-  json getConfig() const override { return {{"gain", gain_}, {"seed", SeedJson(seed_)}}; }
+  std::string ClassName() const override { return "Orthogonal"; }
+  json GetConfig() const override { return {{"gain", gain_}, {"seed", SeedJson(seed_)}}; }
 
  private:
   double gain_;
@@ -219,40 +220,41 @@ class Identity : public Initializer {
     for (int64_t i = 0; i < std::min(shape[0], shape[1]); ++i) p[i * shape[1] + i] = static_cast<float>(gain_);
     return t;
   }
-  std::string className() const override { return "Identity"; }
-  json getConfig() const override { return {{"gain", gain_}}; }
+  std::string ClassName() const override { return "Identity"; }
+  json GetConfig() const override { return {{"gain", gain_}}; }
 
  private:
   double gain_;
 };
 
-FanMode ParseFanMode(const std::string& s) {
-  const std::string n = NormalizeName(s);
+FanMode ReadFanMode(ConfigReader& r) {
+  const std::string s = r.String("mode", "fan_in");
+  const std::string n = SpellingKey(s);
   if (n == "fanin") return FanMode::kIn;
   if (n == "fanout") return FanMode::kOut;
   if (n == "fanavg") return FanMode::kAvg;
-  Fail<ValueError>("VarianceScaling: mode must be one of 'fan_in', 'fan_out', 'fan_avg', got '", s, "'");
+  r.Invalid("mode", "must be one of 'fan_in', 'fan_out', 'fan_avg'");
 }
 
-Distribution ParseDistribution(const std::string& s) {
-  const std::string n = NormalizeName(s);
+Distribution ReadDistribution(ConfigReader& r) {
+  const std::string s = r.String("distribution", "truncated_normal");
+  const std::string n = SpellingKey(s);
   // "normal" is the pre-2.3 Keras spelling (and tfjs'); Keras maps it to the truncated normal.
   if (n == "truncatednormal" || n == "normal") return Distribution::kTruncatedNormal;
   if (n == "untruncatednormal") return Distribution::kUntruncatedNormal;
   if (n == "uniform") return Distribution::kUniform;
-  Fail<ValueError>("VarianceScaling: distribution must be one of 'truncated_normal', 'untruncated_normal', "
-                   "'uniform', got '", s, "'");
+  r.Invalid("distribution", "must be one of 'truncated_normal', 'untruncated_normal', 'uniform'");
 }
 
-double Positive(ConfigReader& r, std::initializer_list<const char*> keys, double fallback) {
-  const double v = r.Number(keys, fallback);
-  if (!(v > 0)) Fail<ValueError>(r.owner(), ": ", *keys.begin(), " must be > 0, got ", v);
+double Positive(ConfigReader& r, const char* key, double fallback) {
+  const double v = r.Number(key, fallback);
+  if (!(v > 0)) r.Invalid(key, "must be > 0");
   return v;
 }
 
-double NonNegative(ConfigReader& r, std::initializer_list<const char*> keys, double fallback) {
-  const double v = r.Number(keys, fallback);
-  if (!(v >= 0)) Fail<ValueError>(r.owner(), ": ", *keys.begin(), " must be >= 0, got ", v);
+double NonNegative(ConfigReader& r, const char* key, double fallback) {
+  const double v = r.Number(key, fallback);
+  if (!(v >= 0)) r.Invalid(key, "must be >= 0");
   return v;
 }
 
@@ -262,35 +264,35 @@ std::unique_ptr<Initializer> Preset(const char* name, double scale, FanMode mode
   return std::make_unique<VarianceScaling>(name, scale, mode, dist, r.Seed());
 }
 
-// Keyed by NormalizeName of the Keras class name; the tfjs identifiers ("leCunNormal") and Keras
+// Keyed by SpellingKey of the Keras class name; the tfjs identifiers ("leCunNormal") and Keras
 // function names ("lecun_normal") normalise to the same keys.
 const std::map<std::string, Factory>& Factories() {
   static const std::map<std::string, Factory> table = {
       {"zeros", [](ConfigReader&) { return std::make_unique<Filled>("Zeros", 0.f); }},
       {"ones", [](ConfigReader&) { return std::make_unique<Filled>("Ones", 1.f); }},
       {"constant",
-       [](ConfigReader& r) { return std::make_unique<Filled>("Constant", static_cast<float>(r.Number({"value"}, 0.0))); }},
+       [](ConfigReader& r) { return std::make_unique<Filled>("Constant", static_cast<float>(r.Number("value", 0.0))); }},
       {"randomnormal",
        [](ConfigReader& r) {
-         const double mean = r.Number({"mean"}, 0.0);
-         return std::make_unique<RandomNormal>("RandomNormal", mean, NonNegative(r, {"stddev"}, 0.05), r.Seed());
+         const double mean = r.Number("mean", 0.0);
+         return std::make_unique<RandomNormal>("RandomNormal", mean, NonNegative(r, "stddev", 0.05), r.Seed());
        }},
       {"truncatednormal",
        [](ConfigReader& r) {
-         const double mean = r.Number({"mean"}, 0.0);
-         return std::make_unique<RandomNormal>("TruncatedNormal", mean, NonNegative(r, {"stddev"}, 0.05), r.Seed());
+         const double mean = r.Number("mean", 0.0);
+         return std::make_unique<RandomNormal>("TruncatedNormal", mean, NonNegative(r, "stddev", 0.05), r.Seed());
        }},
       {"randomuniform",
        [](ConfigReader& r) {
-         const double lo = r.Number({"minval"}, -0.05), hi = r.Number({"maxval"}, 0.05);
-         if (!(lo < hi)) Fail<ValueError>("RandomUniform: minval must be < maxval, got ", lo, " and ", hi);
+         const double lo = r.Number("minval", -0.05), hi = r.Number("maxval", 0.05);
+         if (!(lo < hi)) r.Invalid("minval", "must be < maxval (" + ReceivedValue(hi) + ")");
          return std::make_unique<RandomUniform>(lo, hi, r.Seed());
        }},
       {"variancescaling",
        [](ConfigReader& r) {
-         const double scale = Positive(r, {"scale"}, 1.0);
-         const FanMode mode = ParseFanMode(r.String({"mode"}).value_or("fan_in"));
-         const Distribution dist = ParseDistribution(r.String({"distribution"}).value_or("truncated_normal"));
+         const double scale = Positive(r, "scale", 1.0);
+         const FanMode mode = ReadFanMode(r);
+         const Distribution dist = ReadDistribution(r);
          return std::make_unique<VarianceScaling>("VarianceScaling", scale, mode, dist, r.Seed());
        }},
       {"glorotnormal", [](ConfigReader& r) { return Preset("GlorotNormal", 1, FanMode::kAvg, Distribution::kTruncatedNormal, r); }},
@@ -299,8 +301,8 @@ const std::map<std::string, Factory>& Factories() {
       {"heuniform", [](ConfigReader& r) { return Preset("HeUniform", 2, FanMode::kIn, Distribution::kUniform, r); }},
       {"lecunnormal", [](ConfigReader& r) { return Preset("LecunNormal", 1, FanMode::kIn, Distribution::kTruncatedNormal, r); }},
       {"lecununiform", [](ConfigReader& r) { return Preset("LecunUniform", 1, FanMode::kIn, Distribution::kUniform, r); }},
-      {"orthogonal", [](ConfigReader& r) { return std::make_unique<Orthogonal>(r.Number({"gain"}, 1.0), r.Seed()); }},
-      {"identity", [](ConfigReader& r) { return std::make_unique<Identity>(r.Number({"gain"}, 1.0)); }},
+      {"orthogonal", [](ConfigReader& r) { return std::make_unique<Orthogonal>(r.Number("gain", 1.0), r.Seed()); }},
+      {"identity", [](ConfigReader& r) { return std::make_unique<Identity>(r.Number("gain", 1.0)); }},
   };
   return table;
 }
@@ -315,22 +317,33 @@ std::string ResolveAlias(const std::string& normalized) {
   return it == aliases.end() ? normalized : it->second;
 }
 
-}  // namespace
-
-std::unique_ptr<Initializer> CreateInitializer(const json& spec) {
-  const ParsedSpec parsed = ParseSpec(spec, "initializer");
+std::unique_ptr<Initializer> Create(Spec& spec) {
   const auto& table = Factories();
-  auto it = table.find(ResolveAlias(NormalizeName(parsed.class_name)));
-  if (it == table.end()) Fail<ValueError>("unknown initializer '", parsed.class_name, "'");
-  ConfigReader reader(parsed.config, parsed.class_name);
-  reader.Ignore({"dtype"});
-  std::unique_ptr<Initializer> init = it->second(reader);
-  reader.CheckAllUsed();
+  auto it = table.find(ResolveAlias(SpellingKey(spec.class_name)));
+  if (it == table.end()) spec.Unknown("initializer");
+  spec.config.Ignore("dtype");
+  std::unique_ptr<Initializer> init = it->second(spec.config);
+  spec.config.Finish();
   return init;
 }
 
-json SerializeInitializer(const Initializer& init) {
-  return {{"class_name", init.className()}, {"config", init.getConfig()}};
+}  // namespace
+
+std::unique_ptr<Initializer> CreateInitializer(const json& spec) {
+  Spec parsed = ParseSpec(spec, "initializer");
+  return Create(parsed);
 }
 
-}  // namespace kerasm::models
+std::shared_ptr<Initializer> ReadInitializer(ConfigReader& config, const Keys& keys, const std::string& default_name) {
+  std::optional<Spec> spec = ReadSpec(config, keys, "initializer");
+  if (!spec) return CreateInitializer(default_name);
+  return Create(*spec);
+}
+
+json SerializeInitializer(const Initializer& init) {
+  return {{"class_name", init.ClassName()}, {"config", init.GetConfig()}};
+}
+
+json ToConfig(const std::shared_ptr<Initializer>& init) { return init ? SerializeInitializer(*init) : json(nullptr); }
+
+}  // namespace kerasm::params
