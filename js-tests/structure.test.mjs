@@ -1,8 +1,8 @@
-// The package's module graph has no import cycles: a cycle makes a module see another's bindings before
+// Two structural rules, checked on the sources. The package's module graph has no import cycles: a cycle makes a module see another's bindings before
 // they are initialised (a TDZ error or an undefined class, depending on which module a bundler reaches
 // first), and it hides which module is the lower one.
 import assert from 'node:assert/strict';
-import {readFileSync, readdirSync, statSync} from 'node:fs';
+import {existsSync, readFileSync, readdirSync, statSync} from 'node:fs';
 import {dirname, join, relative, resolve} from 'node:path';
 import test from 'node:test';
 import {fileURLToPath} from 'node:url';
@@ -60,4 +60,35 @@ test('web/: no module imports itself through others', () => {
 test('the cycle finder finds a cycle', () => {
   const g = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]);
   assert.deepEqual(cycles(g), [['a', 'b', 'c', 'a']]);
+});
+
+// The C++ rooms of DESIGN.md reach only down: core <- kernels <- ops <- params <- layers <- models, and
+// bindings sit on top of them all. A room including one above it is the data-flows-up mistake.
+const ROOMS = ['core', 'kernels', 'ops', 'params', 'layers', 'models'];
+const ALLOWED = {
+  core: ['core'],
+  kernels: ['kernels', 'core'],
+  ops: ['ops', 'kernels', 'core'],
+  params: ['params', 'ops', 'kernels', 'core'],
+  layers: ['layers', 'params', 'ops', 'kernels', 'core'],
+  models: ROOMS,
+};
+
+function includesUpward(srcRoot) {
+  const found = [];
+  for (const room of ROOMS) {
+    const roomDir = join(srcRoot, room);
+    if (!existsSync(roomDir)) continue;
+    for (const file of readdirSync(roomDir)) {
+      const text = readFileSync(join(roomDir, file), 'utf8');
+      for (const m of text.matchAll(/^#include "([a-z_]+)\//gm)) {
+        if (ROOMS.includes(m[1]) && !ALLOWED[room].includes(m[1])) found.push(`src/${room}/${file} includes ${m[1]}/`);
+      }
+    }
+  }
+  return found;
+}
+
+test('src/: each room includes only itself and the rooms below it', () => {
+  assert.deepEqual(includesUpward(join(root, 'src')), []);
 });

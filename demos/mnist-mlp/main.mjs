@@ -5,7 +5,8 @@
 //
 // window.demoState reports progress for tests: {phase: 'loading' | 'ready' | 'training' | 'trained' |
 // 'error', ...}; while training {epoch, batch, progress}; once trained {testAccuracy, epochs, seconds};
-// after a drawing is classified, {prediction: {digit, probabilities, input}}.
+// after a drawing is classified, {prediction: {digit, probabilities, input}}; after Save / Load model,
+// {saved: {weightDataBytes}} / {phase: 'trained', loaded: true, testAccuracy}.
 import * as km from '../../web/index.js';
 import {TrainingChart} from './chart.mjs';
 import {IMAGE_SIZE, NUM_CLASSES, PIXELS, loadMnist, oneHot} from './data.mjs';
@@ -15,10 +16,12 @@ const EPOCHS = 5;
 const BATCH_SIZE = 32;
 const LEARNING_RATE = 0.001;
 const GALLERY_PER_DIGIT = 3;
+// Where "Save model" keeps the model: the tfjs layers-model layout in IndexedDB, which tfjs can read too.
+const SAVED_MODEL = 'indexeddb://kerasm-mnist-mlp';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
-  train: $('train'), clear: $('clear'), status: $('status'), summary: $('data-summary'),
+  train: $('train'), save: $('save'), load: $('load'), clear: $('clear'), status: $('status'), summary: $('data-summary'),
   epochText: $('epoch-text'), epochFill: $('epoch-fill'), epochTrack: $('epoch-track'),
   batchText: $('batch-text'), batchFill: $('batch-fill'),
   result: $('result'), testAccuracy: $('test-accuracy'), seconds: $('train-seconds'), testCount: $('test-count'),
@@ -85,6 +88,7 @@ async function load() {
   footer();
   status(`Ready: ${(train.count + test.count).toLocaleString('en')} digits loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s. Press Train.`);
   ui.train.disabled = false;
+  ui.load.disabled = !(SAVED_MODEL in await km.io.listModels());
   setState({phase: 'ready'});
 }
 
@@ -150,10 +154,7 @@ async function train() {
   });
   const seconds = elapsed();
 
-  const result = model.evaluate(data.testX, data.testY, {batchSize: 256});
-  const [, accuracy] = Array.isArray(result) ? result : [null, result];
-  const testAccuracy = accuracy.dataSync()[0];
-  km.dispose(result);
+  const testAccuracy = testAccuracyNow();
 
   ui.testAccuracy.textContent = percent(testAccuracy);
   ui.seconds.textContent = `${seconds.toFixed(1)} s`;
@@ -162,10 +163,47 @@ async function train() {
          `${data.test.count} test digits right. Draw one on the right.`);
   ui.train.textContent = 'Train again';
   ui.train.disabled = false;
+  ui.save.disabled = false;
   setState({phase: 'trained', testAccuracy, epochs: EPOCHS, seconds});
   showGallery();
   if (lastDrawing) classify(lastDrawing);
   footer();
+}
+
+// The test accuracy of the current model, as a number.
+function testAccuracyNow() {
+  const result = model.evaluate(data.testX, data.testY, {batchSize: 256});
+  const [, accuracy] = Array.isArray(result) ? result : [null, result];
+  const value = accuracy.dataSync()[0];
+  km.dispose(result);
+  return value;
+}
+
+async function saveModel() {
+  const result = await model.save(SAVED_MODEL);
+  const bytes = result.modelArtifactsInfo.weightDataBytes;
+  status(`Saved the model in this browser (${(bytes / 1024).toFixed(0)} KB of weights, ${SAVED_MODEL}).`);
+  ui.load.disabled = false;
+  setState({...state, saved: {weightDataBytes: bytes}});
+}
+
+// The saved model replaces the current one; it comes back compiled (its training config is saved with it).
+async function loadModel() {
+  const loaded = await km.loadLayersModel(SAVED_MODEL);
+  if (model !== null) {
+    model.optimizer?.dispose();
+    model.dispose();
+  }
+  model = loaded;
+  trained = true;
+  const testAccuracy = testAccuracyNow();
+  ui.testAccuracy.textContent = percent(testAccuracy);
+  ui.result.hidden = false;
+  ui.save.disabled = false;
+  status(`Loaded the saved model: ${percent(testAccuracy)} of the ${data.test.count} test digits right.`);
+  setState({phase: 'trained', loaded: true, testAccuracy});
+  showGallery();
+  if (lastDrawing) classify(lastDrawing);
 }
 
 // Probabilities for a batch of 784-pixel images, as plain arrays.
@@ -239,4 +277,6 @@ function fail(e) {
 }
 
 ui.train.addEventListener('click', () => train().catch(fail));
+ui.save.addEventListener('click', () => saveModel().catch(fail));
+ui.load.addEventListener('click', () => loadModel().catch(fail));
 load().catch(fail);

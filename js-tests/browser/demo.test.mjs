@@ -84,6 +84,21 @@ test('Train reaches the expected test accuracy while the page stays responsive',
   console.log(`demo: test accuracy ${(100 * state.testAccuracy).toFixed(2)}% after ${state.epochs} epochs in ${state.seconds.toFixed(1)} s`);
 });
 
+test('Save model keeps the trained model in IndexedDB and Load model brings back the same accuracy', async () => {
+  const trained = await page.evaluate(() => window.demoState.testAccuracy);
+  await page.click('#save');
+  await page.waitForFunction(() => window.demoState?.saved !== undefined || window.demoState?.phase === 'error');
+  const saved = await page.evaluate(() => window.demoState);
+  assert.equal(saved.saved.weightDataBytes, (784 * 128 + 128 + 128 * 10 + 10) * 4);
+  assert.equal(await page.isDisabled('#load'), false);
+  await page.click('#load');
+  const state = await waitForPhase(['trained'], 30000).then(async () => {
+    await page.waitForFunction(() => window.demoState?.loaded === true || window.demoState?.phase === 'error');
+    return page.evaluate(() => window.demoState);
+  });
+  assert.equal(state.testAccuracy, trained, 'the loaded model scores exactly what the trained one did');
+});
+
 test('a "1" drawn with the mouse is preprocessed as MNIST and classified', async () => {
   await page.click('#clear');
   const box = await page.locator('#pad').boundingBox();
