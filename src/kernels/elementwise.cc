@@ -11,6 +11,8 @@
 
 #include <cmath>
 
+#include "core/max_rank.h"
+
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/elementwise.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -111,7 +113,7 @@ HWY_INLINE void BinaryRow(const float* a, int64_t sa, const float* b, int64_t sb
 // through them as through one axis (contiguous together, or broadcast together).
 struct CollapsedAxes {
   int rank = 0;
-  int64_t n[8], sa[8], sb[8];
+  int64_t n[kMaxRank], sa[kMaxRank], sb[kMaxRank];
 };
 
 HWY_INLINE CollapsedAxes Collapse(const int64_t* a_strides, const int64_t* b_strides, const int64_t* shape, int rank) {
@@ -144,7 +146,7 @@ template <BinaryOp kOp>
 void BinaryLoop(const float* a, const float* b, float* out, const CollapsedAxes& c) {
   const int inner = c.rank - 1;
   const int64_t n = c.n[inner];
-  int64_t idx[8] = {0};
+  int64_t idx[kMaxRank] = {0};
   int64_t ao = 0, bo = 0;
   for (float* o = out;; o += n) {
     BinaryRow<kOp>(a + ao, c.sa[inner], b + bo, c.sb[inner], o, n);

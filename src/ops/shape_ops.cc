@@ -124,6 +124,7 @@ Tensor Squeeze(const Tensor& x, const std::vector<int>& axes) {
 
 Tensor Transpose(const Tensor& x, const std::vector<int>& perm_in) {
   CheckDefined(x, "transpose", "x");
+  CheckMaxRank(x.shape(), "transpose");
   const int rank = x.rank();
   std::vector<int> perm = perm_in;
   if (perm.empty()) {
@@ -305,6 +306,7 @@ Tensor BroadcastTo(const Tensor& x, const Shape& shape) {
     Fail<ShapeError>("broadcastTo: cannot broadcast shape ", x.shape(), " to ", shape);
   }
   if (x.shape() == shape) return x;
+  CheckMaxRank(shape, "broadcastTo");
   Tensor out(shape);
   if (out.size()) {
     const float zero = 0.f;
