@@ -1,5 +1,5 @@
 // The ops' contract at its edges: ranks past kMaxRank are refused with a clear error (never a stack
-// overwrite).
+// overwrite), and Dense packs its kernel once per value.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -9,6 +9,7 @@
 #include "expect_error.h"
 #include "gradcheck.h"
 #include "ops/ops.h"
+#include "ops/variable.h"
 
 namespace kerasm {
 namespace {
@@ -46,6 +47,31 @@ TEST(OpsRank, LargestRankWorksAndLargerRanksThrowNamingTheOp) {
     EXPECT_EQ(ops::Sum(x, {0, 1}).rank(), rank - 2);
     EXPECT_EQ(ops::Reshape(x, {-1}).size(), x.size());
   }
+}
+
+TEST(OpsDense, PacksTheKernelOncePerValue) {
+  Tensor x = RandomTensor({5, 7}, 1);
+  ops::Variable kernel(RandomTensor({7, 3}, 2), true, "kernel");
+  Tensor bias = RandomTensor({3}, 3);
+  const int64_t before = Storage::DerivedMade();
+  Tensor first = ops::Dense(x, kernel.value(), bias);
+  for (int i = 0; i < 4; ++i) {
+    Tensor again = ops::Dense(x, kernel.value(), bias);
+    EXPECT_EQ(again.ToFloatVector(), first.ToFloatVector());
+  }
+  EXPECT_EQ(Storage::DerivedMade(), before + 1) << "the kernel was repacked on a call";
+  // Other batch sizes use the same packed kernel; batch 1 reads the kernel in place.
+  ops::Dense(RandomTensor({2, 3, 7}, 4), kernel.value(), bias);
+  ops::Dense(RandomTensor({1, 7}, 5), kernel.value(), bias);
+  EXPECT_EQ(Storage::DerivedMade(), before + 1);
+
+  // An update (an optimizer assigns a new value) invalidates it: the next call packs the new value.
+  kernel.Assign(ops::ScaleShift(kernel.value(), 2.f));
+  Tensor updated = ops::Dense(x, kernel.value(), Tensor());
+  EXPECT_EQ(Storage::DerivedMade(), before + 2);
+  Tensor expected = ops::MatMul(x, kernel.value());
+  const auto got = updated.ToFloatVector(), want = expected.ToFloatVector();
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5f * (1 + std::fabs(want[i]))) << i;
 }
 
 }  // namespace
