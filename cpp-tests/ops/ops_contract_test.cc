@@ -1,5 +1,6 @@
 // The ops' contract at its edges: ranks past kMaxRank are refused with a clear error (never a stack
-// overwrite), and Dense packs its kernel once per value.
+// overwrite), Dense packs its kernel once per value, and backward functions skip inputs that need no
+// gradient.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -9,6 +10,7 @@
 #include "expect_error.h"
 #include "gradcheck.h"
 #include "ops/ops.h"
+#include "ops/tape.h"
 #include "ops/variable.h"
 
 namespace kerasm {
@@ -72,6 +74,55 @@ TEST(OpsDense, PacksTheKernelOncePerValue) {
   Tensor expected = ops::MatMul(x, kernel.value());
   const auto got = updated.ToFloatVector(), want = expected.ToFloatVector();
   for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5f * (1 + std::fabs(want[i]))) << i;
+}
+
+TEST(OpsTape, BackwardSkipsInputsThatNeedNoGradient) {
+  Tensor x = RandomTensor({4, 6}, 1);  // data: not a source
+  ops::Variable kernel(RandomTensor({6, 3}, 2), true, "kernel");
+  ops::Variable bias(RandomTensor({3}, 3), true, "bias");
+  {
+    ops::GradientTape tape;
+    Tensor y = ops::Sum(ops::Dense(x, kernel.value(), bias.value()));
+    const auto grads = tape.Gradient(y, {kernel.value(), bias.value()});
+    EXPECT_EQ(grads.size(), 2u);
+    // sum: its input; dense: kernel and bias, not x.
+    EXPECT_EQ(tape.input_grads_computed(), 3u);
+  }
+  {
+    ops::GradientTape tape;
+    Tensor y = ops::Sum(ops::Dense(x, kernel.value(), bias.value()));
+    tape.Gradient(y, {kernel.value()});
+    EXPECT_EQ(tape.input_grads_computed(), 2u);  // bias is not asked for either
+  }
+  {
+    ops::GradientTape tape;
+    Tensor y = ops::Sum(ops::MatMul(x, kernel.value()));
+    tape.Gradient(y, {x});
+    EXPECT_EQ(tape.input_grads_computed(), 2u);  // sum's input and matMul's a; not b
+  }
+  // What a backward function is told.
+  {
+    ops::GradientTape tape;
+    Tensor a = RandomTensor({2}, 4), b = RandomTensor({2}, 5);
+    Tensor sum = ops::Add(a, b);
+    Tensor out = sum.Reshaped(sum.shape());  // same values, its own id
+    ops::NeedsGrad seen;
+    ops::Record("probe", {sum, b}, {out}, [&seen](const std::vector<Tensor>& g, const ops::NeedsGrad& needs) {
+      seen = needs;
+      return std::vector<Tensor>{g[0], Tensor()};
+    });
+    tape.Gradient(out, {a});
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_TRUE(seen[0]);
+    EXPECT_FALSE(seen[1]);
+  }
+}
+
+// The gradients Dense still computes are right when others are skipped.
+TEST(OpsTape, DenseGradientsWithSkippedInputsMatchFiniteDifferences) {
+  Tensor x = RandomTensor({3, 5}, 7), k = RandomTensor({5, 4}, 8), b = RandomTensor({4}, 9);
+  testing::ExpectGradientMatches([&x, &b](const Tensor& kk) { return ops::Dense(x, kk, b); }, k, "dense kernel");
+  testing::ExpectGradientMatches([&k, &b](const Tensor& xx) { return ops::Dense(xx, k, b); }, x, "dense x");
 }
 
 }  // namespace

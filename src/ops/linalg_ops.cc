@@ -95,10 +95,17 @@ Tensor MatMulForward(const Tensor& a, const Tensor& b, bool ta, bool tb) {
 
 Tensor MatMul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   Tensor out = MatMulForward(a, b, ta, tb);
-  RecordUnaryOut("matMul", {a, b}, out, [a, b, ta, tb](const Tensor& g) {
-    const Tensor ga = !ta ? MatMul(g, b, false, !tb) : tb ? MatMul(b, g, true, true) : MatMul(b, g, false, true);
-    const Tensor gb = !tb ? MatMul(a, g, !ta, false) : ta ? MatMul(g, a, true, true) : MatMul(g, a, true, false);
-    return std::vector<Tensor>{SumToShape(ga, a.shape()), SumToShape(gb, b.shape())};
+  RecordUnaryOut("matMul", {a, b}, out, [a, b, ta, tb](const Tensor& g, const NeedsGrad& needs) {
+    Tensor ga, gb;
+    if (needs[0]) {
+      ga = !ta ? MatMul(g, b, false, !tb) : tb ? MatMul(b, g, true, true) : MatMul(b, g, false, true);
+      ga = SumToShape(ga, a.shape());
+    }
+    if (needs[1]) {
+      gb = !tb ? MatMul(a, g, !ta, false) : ta ? MatMul(g, a, true, true) : MatMul(g, a, true, false);
+      gb = SumToShape(gb, b.shape());
+    }
+    return std::vector<Tensor>{ga, gb};
   });
   return out;
 }
@@ -140,25 +147,33 @@ Tensor Dense(const Tensor& x, const Tensor& kernel, const Tensor& bias) {
   }
   std::vector<Tensor> inputs{x, kernel};
   if (bias.defined()) inputs.push_back(bias);
-  RecordUnaryOut("dense", std::move(inputs), out, [x, kernel, bias, M, in, units](const Tensor& g) {
-    // dx = g . kernel^T, dkernel = x^T . g, dbias = column sums of g.
-    Tensor dx(x.shape());
-    Tensor dk(kernel.shape());
-    if (dx.size()) {
-      Workspace::Scoped scratch = GemmScratch(units, in, "dense");
-      kernels::Gemm(M, in, units, g.f32(), units, false, kernel.f32(), units, true, nullptr, dx.f32(), in, false,
-                    scratch.data());
+  RecordUnaryOut("dense", std::move(inputs), out,
+                 [x, kernel, bias, M, in, units](const Tensor& g, const NeedsGrad& needs) {
+    // dx = g . kernel^T, dkernel = x^T . g, dbias = column sums of g; each only when its input needs it
+    // (a first layer's dx is a third of its backward work and nobody reads it).
+    std::vector<Tensor> grads(needs.size());
+    if (needs[0]) {
+      Tensor dx(x.shape());
+      if (dx.size()) {
+        Workspace::Scoped scratch = GemmScratch(units, in, "dense");
+        kernels::Gemm(M, in, units, g.f32(), units, false, kernel.f32(), units, true, nullptr, dx.f32(), in, false,
+                      scratch.data());
+      }
+      grads[0] = dx;
     }
-    if (dk.size()) {
-      Workspace::Scoped scratch = GemmScratch(M, units, "dense");
-      kernels::Gemm(in, units, M, x.f32(), in, true, g.f32(), units, false, nullptr, dk.f32(), units, false,
-                    scratch.data());
+    if (needs[1]) {
+      Tensor dk(kernel.shape());
+      if (dk.size()) {
+        Workspace::Scoped scratch = GemmScratch(M, units, "dense");
+        kernels::Gemm(in, units, M, x.f32(), in, true, g.f32(), units, false, nullptr, dk.f32(), units, false,
+                      scratch.data());
+      }
+      grads[1] = dk;
     }
-    std::vector<Tensor> grads{dx, dk};
-    if (bias.defined()) {
+    if (bias.defined() && needs[2]) {
       Tensor db(bias.shape());
       kernels::Reduce(kernels::ReduceOp::kSum, g.f32(), db.f32(), 1, M, units);
-      grads.push_back(db);
+      grads[2] = db;
     }
     return grads;
   });

@@ -195,7 +195,7 @@ Tensor Concat(const std::vector<Tensor>& xs, int axis) {
   if (xs[0].dtype() == DType::kFloat32 && IsRecording()) {
     std::vector<int64_t> sizes;
     for (const Tensor& t : xs) sizes.push_back(t.shape()[ax]);
-    Record("concat", xs, {out}, [sizes, ax](const std::vector<Tensor>& g) {
+    Record("concat", xs, {out}, [sizes, ax](const std::vector<Tensor>& g, const NeedsGrad&) {
       std::vector<Tensor> grads;
       std::vector<int64_t> begin(g[0].rank(), 0);
       std::vector<int64_t> size(g[0].shape().begin(), g[0].shape().end());
