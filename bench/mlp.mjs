@@ -1,5 +1,5 @@
 // The MLP cases (784-128-10, relu/softmax, the MNIST model): one training step at batch 64 (kerasm vs tfjs;
-// onnxruntime-web cannot train) and predict of the same model at batch 64 (all three peers). Every peer
+// onnxruntime-web cannot train) and predict of the same model at batch 1 and 64 (all three peers). Every peer
 // starts from the same weights; training uses Adam and categorical cross-entropy as the MNIST test does.
 import { seededValues } from './harness.mjs';
 
@@ -61,43 +61,46 @@ export function mlpCases({ km, tf, ort, ortSession }) {
         };
       },
     },
-    {
-      name: `mlp predict ${IN}-${HIDDEN}-${OUT} b${BATCH}`,
-      flops: 2 * BATCH * (IN * HIDDEN + HIDDEN * OUT),
-      async setup() {
-        const w = weights();
-        const { x } = data();
-        const kmModel = mlp(km, w), tfModel = mlp(tf, w);
-        const kx = km.tensor(x, [BATCH, IN]), tx = tf.tensor(x, [BATCH, IN]);
-        const sess = await ortSession({
-          nodes: [
-            { op: 'MatMul', inputs: ['x', 'w1'], outputs: ['h0'] },
-            { op: 'Add', inputs: ['h0', 'b1'], outputs: ['h1'] },
-            { op: 'Relu', inputs: ['h1'], outputs: ['h'] },
-            { op: 'MatMul', inputs: ['h', 'w2'], outputs: ['z0'] },
-            { op: 'Add', inputs: ['z0', 'b2'], outputs: ['z'] },
-            { op: 'Softmax', inputs: ['z'], outputs: ['y'], attrs: { axis: -1 } },
-          ],
-          inputs: [{ name: 'x', dims: [BATCH, IN] }],
-          outputs: [{ name: 'y', dims: [BATCH, OUT] }],
-          initializers: [
-            { name: 'w1', dims: [IN, HIDDEN], data: w.w1 }, { name: 'b1', dims: [HIDDEN], data: w.b1 },
-            { name: 'w2', dims: [HIDDEN, OUT], data: w.w2 }, { name: 'b2', dims: [OUT], data: w.b2 },
-          ],
-        });
-        const feed = { x: new ort.Tensor('float32', x, [BATCH, IN]) };
-        const readBack = (t) => { const v = t.dataSync(); t.dispose(); return v; };
-        return {
-          run: {
-            kerasm: () => readBack(kmModel.predict(kx, { batchSize: BATCH })),
-            tfjs: () => readBack(tfModel.predict(tx, { batchSize: BATCH })),
-            ort: async () => (await sess.run(feed)).y.data,
-          },
-          dispose() {
-            kx.dispose(); tx.dispose(); kmModel.dispose(); tfModel.dispose(); sess.release();
-          },
-        };
-      },
-    },
+    // Predict at batch 1 (one request: weight handling dominates) and at the training batch.
+    ...[1, BATCH].map((batch) => (
+      {
+        name: `mlp predict ${IN}-${HIDDEN}-${OUT} b${batch}`,
+        flops: 2 * batch * (IN * HIDDEN + HIDDEN * OUT),
+        async setup() {
+          const w = weights();
+          const x = data().x.subarray(0, batch * IN);
+          const kmModel = mlp(km, w), tfModel = mlp(tf, w);
+          const kx = km.tensor(x, [batch, IN]), tx = tf.tensor(x, [batch, IN]);
+          const sess = await ortSession({
+            nodes: [
+              { op: 'MatMul', inputs: ['x', 'w1'], outputs: ['h0'] },
+              { op: 'Add', inputs: ['h0', 'b1'], outputs: ['h1'] },
+              { op: 'Relu', inputs: ['h1'], outputs: ['h'] },
+              { op: 'MatMul', inputs: ['h', 'w2'], outputs: ['z0'] },
+              { op: 'Add', inputs: ['z0', 'b2'], outputs: ['z'] },
+              { op: 'Softmax', inputs: ['z'], outputs: ['y'], attrs: { axis: -1 } },
+            ],
+            inputs: [{ name: 'x', dims: [batch, IN] }],
+            outputs: [{ name: 'y', dims: [batch, OUT] }],
+            initializers: [
+              { name: 'w1', dims: [IN, HIDDEN], data: w.w1 }, { name: 'b1', dims: [HIDDEN], data: w.b1 },
+              { name: 'w2', dims: [HIDDEN, OUT], data: w.w2 }, { name: 'b2', dims: [OUT], data: w.b2 },
+            ],
+          });
+          const feed = { x: new ort.Tensor('float32', x, [batch, IN]) };
+          const readBack = (t) => { const v = t.dataSync(); t.dispose(); return v; };
+          return {
+            run: {
+              kerasm: () => readBack(kmModel.predict(kx, { batchSize: batch })),
+              tfjs: () => readBack(tfModel.predict(tx, { batchSize: batch })),
+              ort: async () => (await sess.run(feed)).y.data,
+            },
+            dispose() {
+              kx.dispose(); tx.dispose(); kmModel.dispose(); tfModel.dispose(); sess.release();
+            },
+          };
+        },
+      }
+    )),
   ];
 }

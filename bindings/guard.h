@@ -38,7 +38,7 @@
 namespace kerasm::bindings {
 
 constexpr int kMaxArgs = 256;
-constexpr int kMaxRank = 32;
+using kerasm::kMaxRank;  // one limit for ops and the JS exchange: core/max_rank.h
 
 // meta layout: [data pointer, dtype (0 float32, 1 int32), rank, dim0, dim1, ...]; pointer 0 = no tensor.
 constexpr int kMetaHeader = 3;

@@ -133,3 +133,35 @@ test('int32 tensors move through reshape, transpose, concat, stack, slice, gathe
 test('clone copies values and passes gradients through', () => {
   checkOp({shapes: [[2, 3]], kmFn: (x) => x.clone().mul(2), tfFn: (x) => x.clone().mul(2)});
 });
+
+// Ranks past the limit (8, core/max_rank.h, shared by the ops and the JS exchange) fail with an Error
+// that names the rank, whether the large rank comes in or would come out; the module keeps working and
+// nothing is left allocated.
+test('rank 9 and 10 tensors throw a clear Error and the module keeps working', () => {
+  const before = km.memory();
+  const shapeOfRank = (rank) => Array.from({length: rank}, (_, i) => (i % 2 ? 1 : 2));
+  for (const rank of [9, 10]) {
+    const shape = shapeOfRank(rank);
+    assert.throws(() => km.transpose(km.zeros(shape)), new RegExp(`rank ${rank}\\b.*exceeds.*\\(8\\)`));
+    assert.throws(() => km.add(km.ones(shape), km.ones([2])), new RegExp(`rank ${rank}\\b.*\\(8\\)`));
+    scoped(() => {
+      const x8 = km.ones(shapeOfRank(8));
+      const sameSize = shapeOfRank(8).concat(new Array(rank - 8).fill(1));
+      assert.throws(() => km.reshape(x8, sameSize), new RegExp(`rank ${rank}\\b`));
+      if (rank === 9) assert.throws(() => km.expandDims(x8, 0), /rank 9\b/);
+    });
+  }
+  // Rank 8 still works end to end, forward and backward, as in tfjs.
+  scoped(() => {
+    const values = Array.from({length: 16}, (_, i) => i);
+    const x = km.tensor(values, shapeOfRank(8)), tx = tf.tensor(values, shapeOfRank(8));
+    const perm = [7, 6, 5, 4, 3, 2, 1, 0];
+    assertClose(km.transpose(x, perm), tf.transpose(tx, perm));
+    assertClose(km.add(x, km.ones([2])), tf.add(tx, tf.ones([2])));
+    assertClose(km.grad((t) => km.sum(km.transpose(t, perm)))(x), tf.onesLike(tx));
+    assertClose(km.add(km.tensor([1, 2]), km.tensor([3, 4])), tf.tensor([4, 6]));
+  });
+  const after = km.memory();
+  assert.equal(after.numTensors, before.numTensors);
+  assert.equal(after.numDataBuffers, before.numDataBuffers);
+});

@@ -20,3 +20,29 @@ TEST(Tensor, RefusesShapesLargerThanMemory) {
   EXPECT_EQ(Tensor({0, int64_t{1} << 62, 4}).size(), 0);
 }
 }  // namespace kerasm
+
+namespace kerasm {
+// A derived copy (packed weights) is made once per buffer and layout, and remade after a write.
+TEST(Tensor, DerivedCopyIsCachedUntilTheBufferChanges) {
+  Tensor t = Tensor::FromVector({2, 2}, {1, 2, 3, 4});
+  const Tensor& view = t;
+  int made = 0;
+  auto doubled = [&view, &made](float* dst) {
+    ++made;
+    for (int i = 0; i < 4; ++i) dst[i] = 2 * view.f32()[i];
+  };
+  const int64_t before = Storage::DerivedMade();
+  const float* p = view.Derived({1, 2, 2, 0}, 4, doubled);
+  EXPECT_EQ(p[3], 8.f);
+  EXPECT_EQ(view.Derived({1, 2, 2, 0}, 4, doubled), p);
+  Tensor copy = t;  // shares the buffer, and so the cache
+  static_cast<const Tensor&>(copy).Derived({1, 2, 2, 0}, 4, doubled);
+  EXPECT_EQ(made, 1);
+  EXPECT_EQ(Storage::DerivedMade(), before + 1);
+  view.Derived({2, 2, 2, 0}, 4, doubled);  // another layout
+  EXPECT_EQ(made, 2);
+  t.f32()[3] = 10;  // a write through the non-const accessor
+  EXPECT_EQ(view.Derived({2, 2, 2, 0}, 4, doubled)[3], 20.f);
+  EXPECT_EQ(made, 3);
+}
+}  // namespace kerasm

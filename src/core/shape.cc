@@ -23,6 +23,13 @@ std::vector<int64_t> ShapeStrides(const Shape& shape) {
   return strides;
 }
 
+void CheckMaxRank(const Shape& shape, const char* op) {
+  if (static_cast<int>(shape.size()) > kMaxRank) {
+    Fail<ValueError>(op, ": rank ", shape.size(), " (shape ", shape, ") exceeds the largest rank kerasm supports (",
+                     kMaxRank, ")");
+  }
+}
+
 std::string ShapeToString(const Shape& shape) {
   std::ostringstream os;
   os << '[';

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/max_rank.h"
+
 namespace kerasm {
 
 using Shape = std::vector<int64_t>;
@@ -23,6 +25,10 @@ Shape BroadcastShapes(const Shape& a, const Shape& b, const char* op);
 std::vector<int64_t> BroadcastStrides(const Shape& shape, const Shape& out_shape);
 // The axes of `out_shape` along which `shape` was broadcast (to sum a gradient back to `shape`).
 std::vector<int> BroadcastReducedAxes(const Shape& shape, const Shape& out_shape);
+
+// Throws ValueError("<op>: rank R (shape S) exceeds the largest rank kerasm supports (kMaxRank)") for
+// ops whose kernels walk shapes with fixed kMaxRank arrays.
+void CheckMaxRank(const Shape& shape, const char* op);
 
 // Python-style axis: -1 is the last one. Throws ValueError naming `op` when out of range.
 int NormalizeAxis(int axis, int rank, const char* op);

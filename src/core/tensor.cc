@@ -14,6 +14,7 @@ namespace {
 std::atomic<int64_t> g_live_count{0};
 std::atomic<int64_t> g_live_bytes{0};
 std::atomic<uint64_t> g_next_id{1};
+std::atomic<int64_t> g_derived_made{0};
 }  // namespace
 
 const char* DTypeName(DType dtype) { return dtype == DType::kFloat32 ? "float32" : "int32"; }
@@ -39,6 +40,19 @@ Storage::~Storage() {
   g_live_bytes.fetch_sub(static_cast<int64_t>(bytes_), std::memory_order_relaxed);
 }
 
+const float* Storage::Derived(const DerivedKey& key, size_t floats, const std::function<void(float*)>& make) {
+  if (derived_ && derived_->key == key && derived_->version == version_ && derived_->data->bytes() == floats * 4) {
+    return static_cast<const float*>(derived_->data->data());
+  }
+  // Made before it replaces the old copy, so a throwing make leaves the cache as it was.
+  auto copy = std::make_unique<DerivedCopy>(DerivedCopy{key, version_, std::make_unique<Storage>(floats * 4)});
+  make(static_cast<float*>(copy->data->data()));
+  derived_ = std::move(copy);
+  g_derived_made.fetch_add(1, std::memory_order_relaxed);
+  return static_cast<const float*>(derived_->data->data());
+}
+
+int64_t Storage::DerivedMade() { return g_derived_made.load(); }
 int64_t Storage::LiveCount() { return g_live_count.load(); }
 int64_t Storage::LiveBytes() { return g_live_bytes.load(); }
 
@@ -104,16 +118,30 @@ Tensor Tensor::FromVector(const Shape& shape, const std::vector<float>& data) {
 
 int64_t Tensor::dim(int axis) const { return shape_[NormalizeAxis(axis, rank(), "dim")]; }
 
-float* Tensor::f32() {
+const float* Tensor::f32() const {
   if (dtype_ != DType::kFloat32) Fail<DTypeError>("expected a float32 tensor, got ", DTypeName(dtype_));
-  return static_cast<float*>(raw());
+  return static_cast<const float*>(raw());
 }
-const float* Tensor::f32() const { return const_cast<Tensor*>(this)->f32(); }
-int32_t* Tensor::i32() {
+float* Tensor::f32() {
+  const float* p = static_cast<const Tensor*>(this)->f32();
+  if (storage_) storage_->Touch();
+  return const_cast<float*>(p);
+}
+const int32_t* Tensor::i32() const {
   if (dtype_ != DType::kInt32) Fail<DTypeError>("expected an int32 tensor, got ", DTypeName(dtype_));
-  return static_cast<int32_t*>(raw());
+  return static_cast<const int32_t*>(raw());
 }
-const int32_t* Tensor::i32() const { return const_cast<Tensor*>(this)->i32(); }
+int32_t* Tensor::i32() {
+  const int32_t* p = static_cast<const Tensor*>(this)->i32();
+  if (storage_) storage_->Touch();
+  return const_cast<int32_t*>(p);
+}
+
+const float* Tensor::Derived(const Storage::DerivedKey& key, size_t floats,
+                             const std::function<void(float*)>& make) const {
+  if (!storage_) Fail<ValueError>("a derived copy of an undefined tensor was asked for");
+  return storage_->Derived(key, floats, make);
+}
 
 std::vector<float> Tensor::ToFloatVector() const {
   std::vector<float> out(static_cast<size_t>(size_));

@@ -6,7 +6,9 @@
 // (variables replace their Tensor on assignment rather than writing into it).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,12 +34,34 @@ class Storage {
   void* data() const { return data_; }
   size_t bytes() const { return bytes_; }
 
+  // Bumped by every write access (Tensor's non-const f32() / i32()): a derived copy made at an older
+  // version is stale.
+  uint64_t version() const { return version_; }
+  void Touch() { ++version_; }
+
+  // What a derived copy was made from: the layout (e.g. a GEMM packing's panel width, which differs
+  // between SIMD targets) and the dimensions it was read with (a reshaped view shares the buffer).
+  using DerivedKey = std::array<int64_t, 4>;
+  // The contents in another layout, made by make(dst, floats) on first use and kept with the buffer (so a
+  // variable's packed weights live exactly as long as its value) until the buffer is written to or another
+  // key is asked for. The copy is a Storage of its own, counted by LiveCount / LiveBytes.
+  const float* Derived(const DerivedKey& key, size_t floats, const std::function<void(float*)>& make);
+
   static int64_t LiveCount();
   static int64_t LiveBytes();
+  // Derived copies made so far (tests prove that weights are packed once, not per call).
+  static int64_t DerivedMade();
 
  private:
+  struct DerivedCopy {
+    DerivedKey key;
+    uint64_t version;
+    std::unique_ptr<Storage> data;
+  };
   void* data_;
   size_t bytes_;
+  uint64_t version_ = 0;
+  std::unique_ptr<DerivedCopy> derived_;
 };
 
 class Tensor {
@@ -61,12 +85,17 @@ class Tensor {
   int64_t dim(int axis) const;  // Python-style axis
   size_t bytes() const { return static_cast<size_t>(size_) * 4; }
 
-  // Typed access; throws DTypeError when the dtype differs.
+  // Typed access; throws DTypeError when the dtype differs. The non-const forms are for writing: they
+  // mark the buffer changed, which drops a derived copy (packed weights) made from it.
   float* f32();
   const float* f32() const;
   int32_t* i32();
   const int32_t* i32() const;
   void* raw() const { return storage_ ? storage_->data() : nullptr; }
+
+  // The buffer's contents in a derived layout, cached with the buffer (Storage::Derived). Undefined
+  // tensors have no buffer: ValueError.
+  const float* Derived(const Storage::DerivedKey& key, size_t floats, const std::function<void(float*)>& make) const;
 
   std::vector<float> ToFloatVector() const;  // int32 values are converted
   float item() const;                        // the single value of a size-1 tensor

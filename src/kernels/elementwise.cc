@@ -11,6 +11,8 @@
 
 #include <cmath>
 
+#include "core/max_rank.h"
+
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/elementwise.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -30,20 +32,15 @@ void ScaleShiftImpl(const float* x, float* y, int64_t n, float scale, float shif
 }
 
 void AccumulateIntoImpl(const float* x, float* y, int64_t n) {
-  const hn::ScalableTag<float> d;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  int64_t i = 0;
-  for (; i + N <= n; i += N) hn::StoreU(hn::Add(hn::LoadU(d, y + i), hn::LoadU(d, x + i)), d, y + i);
-  for (; i < n; ++i) y[i] += x[i];
+  ForEachVector(n, [x, y](auto d, auto lanes, int64_t i) HWY_ATTR {
+    StoreLanes(d, lanes, hn::Add(LoadLanes(d, lanes, y + i), LoadLanes(d, lanes, x + i)), y + i);
+  });
 }
 
 void FillImpl(float* y, int64_t n, float value) {
-  const hn::ScalableTag<float> d;
-  const auto v = hn::Set(d, value);
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  int64_t i = 0;
-  for (; i + N <= n; i += N) hn::StoreU(v, d, y + i);
-  for (; i < n; ++i) y[i] = value;
+  ForEachVector(n, [y, value](auto d, auto lanes, int64_t i) HWY_ATTR {
+    StoreLanes(d, lanes, hn::Set(d, value), y + i);
+  });
 }
 
 // a^b lane-wise: the vector formula where a > 0 and both are finite, std::pow for a whole vector with
@@ -84,26 +81,38 @@ HWY_INLINE V Apply(D d, V a, V b) {
 // One innermost run of n outputs; sa / sb are the operands' element strides along it.
 template <BinaryOp kOp>
 HWY_INLINE void BinaryRow(const float* a, int64_t sa, const float* b, int64_t sb, float* out, int64_t n) {
-  const hn::ScalableTag<float> d;
-  const hn::CappedTag<float, 1> d1;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  int64_t i = 0;
   if (sa == 1 && sb == 1) {
-    for (; i + N <= n; i += N) hn::StoreU(Apply<kOp>(d, hn::LoadU(d, a + i), hn::LoadU(d, b + i)), d, out + i);
-    for (; i < n; ++i) hn::StoreU(Apply<kOp>(d1, hn::LoadU(d1, a + i), hn::LoadU(d1, b + i)), d1, out + i);
+    ForEachVector(n, [a, b, out](auto d, auto lanes, int64_t i) HWY_ATTR {
+      StoreLanes(d, lanes, Apply<kOp>(d, LoadLanes(d, lanes, a + i), LoadLanes(d, lanes, b + i)), out + i);
+    });
   } else if (sa == 1 && sb == 0) {
-    const auto vb = hn::Set(d, *b);
-    for (; i + N <= n; i += N) hn::StoreU(Apply<kOp>(d, hn::LoadU(d, a + i), vb), d, out + i);
-    for (; i < n; ++i) hn::StoreU(Apply<kOp>(d1, hn::LoadU(d1, a + i), hn::Set(d1, *b)), d1, out + i);
+    const float vb = *b;
+    ForEachVector(n, [a, vb, out](auto d, auto lanes, int64_t i) HWY_ATTR {
+      StoreLanes(d, lanes, Apply<kOp>(d, LoadLanes(d, lanes, a + i), hn::Set(d, vb)), out + i);
+    });
   } else if (sa == 0 && sb == 1) {
-    const auto va = hn::Set(d, *a);
-    for (; i + N <= n; i += N) hn::StoreU(Apply<kOp>(d, va, hn::LoadU(d, b + i)), d, out + i);
-    for (; i < n; ++i) hn::StoreU(Apply<kOp>(d1, hn::Set(d1, *a), hn::LoadU(d1, b + i)), d1, out + i);
+    const float va = *a;
+    ForEachVector(n, [va, b, out](auto d, auto lanes, int64_t i) HWY_ATTR {
+      StoreLanes(d, lanes, Apply<kOp>(d, hn::Set(d, va), LoadLanes(d, lanes, b + i)), out + i);
+    });
   } else if (sa == 0 && sb == 0) {
-    FillImpl(out, n, hn::GetLane(Apply<kOp>(d1, hn::Set(d1, *a), hn::Set(d1, *b))));
+    const hn::ScalableTag<float> d;
+    FillImpl(out, n, hn::GetLane(Apply<kOp>(d, hn::Set(d, *a), hn::Set(d, *b))));
   } else {
-    // Strided operands (a transposed view): one lane at a time, same arithmetic.
-    for (; i < n; ++i) hn::StoreU(Apply<kOp>(d1, hn::Set(d1, a[i * sa]), hn::Set(d1, b[i * sb])), d1, out + i);
+    // Strided operands (a transposed view): each vector's lanes gathered into a buffer, same arithmetic.
+    const hn::ScalableTag<float> d;
+    const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+    for (int64_t i = 0; i < n; i += N) {
+      const FirstLanes lanes{static_cast<size_t>(n - i < N ? n - i : N)};
+      HWY_ALIGN float av[HWY_MAX_BYTES / sizeof(float)];
+      HWY_ALIGN float bv[HWY_MAX_BYTES / sizeof(float)];
+      for (int64_t k = 0; k < N; ++k) {
+        const bool valid = k < static_cast<int64_t>(lanes.count);
+        av[k] = valid ? a[(i + k) * sa] : kTailPad<float>;
+        bv[k] = valid ? b[(i + k) * sb] : kTailPad<float>;
+      }
+      StoreLanes(d, lanes, Apply<kOp>(d, hn::Load(d, av), hn::Load(d, bv)), out + i);
+    }
   }
 }
 
@@ -111,7 +120,7 @@ HWY_INLINE void BinaryRow(const float* a, int64_t sa, const float* b, int64_t sb
 // through them as through one axis (contiguous together, or broadcast together).
 struct CollapsedAxes {
   int rank = 0;
-  int64_t n[8], sa[8], sb[8];
+  int64_t n[kMaxRank], sa[kMaxRank], sb[kMaxRank];
 };
 
 HWY_INLINE CollapsedAxes Collapse(const int64_t* a_strides, const int64_t* b_strides, const int64_t* shape, int rank) {
@@ -144,7 +153,7 @@ template <BinaryOp kOp>
 void BinaryLoop(const float* a, const float* b, float* out, const CollapsedAxes& c) {
   const int inner = c.rank - 1;
   const int64_t n = c.n[inner];
-  int64_t idx[8] = {0};
+  int64_t idx[kMaxRank] = {0};
   int64_t ao = 0, bo = 0;
   for (float* o = out;; o += n) {
     BinaryRow<kOp>(a + ao, c.sa[inner], b + bo, c.sb[inner], o, n);

@@ -76,7 +76,7 @@ enum class BinaryOp : int {
 
 const char* BinaryOpName(BinaryOp op);
 
-// out = a op b over `out_shape` (rank <= 8). a_strides / b_strides are element strides per output axis,
+// out = a op b over `out_shape` (1 <= rank <= kMaxRank, core/max_rank.h: ops check it). a_strides / b_strides are element strides per output axis,
 // 0 where the operand is broadcast. Contiguous inner runs (stride 1 or 0) take the SIMD path.
 // maximum / minimum propagate NaN (as tfjs); pow follows std::pow for every sign and special value.
 void Binary(BinaryOp op, const float* a, const int64_t* a_strides, const float* b, const int64_t* b_strides,

@@ -163,6 +163,12 @@ void GemmImpl(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, bool
   }
 }
 
+int64_t PackedBLayoutImpl() { return static_cast<int64_t>(kGemmNR); }
+
+int64_t WorkspaceSizeImpl(int64_t K, int64_t N) {
+  return PackedBSizeImpl(std::min<int64_t>(K, kGemmKC), std::min<int64_t>(N, kGemmNC));
+}
+
 void PackBDispatchImpl(const float* B, int64_t ldb, bool trans_b, int64_t K, int64_t N, float* packed) {
   if (K <= 0 || N <= 0) return;
   PackBImpl(B, static_cast<size_t>(ldb), trans_b, static_cast<size_t>(K), static_cast<size_t>(N), packed);
@@ -181,6 +187,8 @@ float* GemmPackedABlock() {
 }
 
 HWY_EXPORT(PackedBSizeImpl);
+HWY_EXPORT(PackedBLayoutImpl);
+HWY_EXPORT(WorkspaceSizeImpl);
 HWY_EXPORT(PackBDispatchImpl);
 HWY_EXPORT(GemmPackedImpl);
 HWY_EXPORT(GemmImpl);
@@ -188,6 +196,13 @@ HWY_EXPORT(GemmImpl);
 int64_t GemmPackedBSize(int64_t K, int64_t N) {
   if (K <= 0 || N <= 0) return 0;
   return HWY_DYNAMIC_DISPATCH(PackedBSizeImpl)(K, N);
+}
+
+int64_t GemmPackedBLayout() { return HWY_DYNAMIC_DISPATCH(PackedBLayoutImpl)(); }
+
+int64_t GemmWorkspaceSize(int64_t K, int64_t N) {
+  if (K <= 0 || N <= 0) return 0;
+  return HWY_DYNAMIC_DISPATCH(WorkspaceSizeImpl)(K, N);
 }
 
 void GemmPackB(const float* B, int64_t ldb, bool trans_b, int64_t K, int64_t N, float* packed) {

@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/max_rank.h"
+
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/layout.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -67,19 +69,19 @@ void Transpose2D(const uint32_t* x, uint32_t* y, int64_t rows, int64_t cols) {
 
 struct Permutation {
   int rank = 0;
-  int64_t shape[8];  // input shape
-  int perm[8];       // output axis i is input axis perm[i]
+  int64_t shape[kMaxRank];  // input shape
+  int perm[kMaxRank];       // output axis i is input axis perm[i]
 };
 
 // Drops size-1 axes and merges input axes a, a + 1 that appear next to each other, in order, in the
 // output: both leave the element order of that pair unchanged.
 Permutation Simplify(const int64_t* shape, const int* perm, int rank) {
-  int new_index[8];
+  int new_index[kMaxRank];
   int kept = 0;
   for (int a = 0; a < rank; ++a) new_index[a] = shape[a] == 1 ? -1 : kept++;
   Permutation s;
-  int64_t dims[8];
-  int order[8];  // output order of the kept input axes
+  int64_t dims[kMaxRank];
+  int order[kMaxRank];  // output order of the kept input axes
   int m = 0;
   for (int a = 0; a < rank; ++a) {
     if (new_index[a] >= 0) dims[new_index[a]] = shape[a];
@@ -89,8 +91,8 @@ Permutation Simplify(const int64_t* shape, const int* perm, int rank) {
   }
   // group[a] = merged axis of kept input axis a; axis a joins a - 1 when a - 1 directly precedes it in
   // the output.
-  int group[8];
-  int follows[8];  // input axis that precedes a in the output order, or -1
+  int group[kMaxRank];
+  int follows[kMaxRank];  // input axis that precedes a in the output order, or -1
   for (int a = 0; a < m; ++a) follows[a] = -1;
   for (int i = 1; i < m; ++i) follows[order[i]] = order[i - 1];
   int groups = 0;
@@ -114,21 +116,21 @@ Permutation Simplify(const int64_t* shape, const int* perm, int rank) {
 // The output walked in order with incremental input offsets; the innermost output axis is either
 // contiguous in the input too (memcpy of runs) or a strided loop.
 void TransposeGeneral(const uint32_t* x, uint32_t* y, const Permutation& p) {
-  int64_t in_strides[8];
+  int64_t in_strides[kMaxRank];
   int64_t s = 1;
   for (int a = p.rank - 1; a >= 0; --a) {
     in_strides[a] = s;
     s *= p.shape[a];
   }
   const int last = p.rank - 1;
-  int64_t out_shape[8], stride[8];
+  int64_t out_shape[kMaxRank], stride[kMaxRank];
   for (int i = 0; i < p.rank; ++i) {
     out_shape[i] = p.shape[p.perm[i]];
     stride[i] = in_strides[p.perm[i]];
   }
   const int64_t run = out_shape[last];
   const int64_t run_stride = stride[last];
-  int64_t idx[8] = {0};
+  int64_t idx[kMaxRank] = {0};
   int64_t src = 0;
   for (uint32_t* out = y;; out += run) {
     if (run_stride == 1) {

@@ -5,7 +5,8 @@
 
 namespace kerasm::kernels {
 
-// y = x permuted: y's axis i is x's axis perm[i]. shape is x's shape; rank <= 8.
+// y = x permuted: y's axis i is x's axis perm[i]. shape is x's shape; rank <= kMaxRank
+// (core/max_rank.h: ops check it).
 void Transpose(const uint32_t* x, uint32_t* y, const int64_t* shape, const int* perm, int rank);
 
 // Copies an [outer, n] block: y[o * ldy + k] = x[o * ldx + k] (slices, concat, stack, padding).

@@ -15,6 +15,7 @@
 #include <limits>
 
 #include "hwy/highway.h"
+#include "kernels/loops-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace kerasm::kernels {
@@ -42,56 +43,38 @@ HWY_INLINE float FoldLanes(D d, V v, float init, const F& f) {
   return init;
 }
 
-// NaN-wins maximum of p[0..n).
-HWY_INLINE float RowMax(const float* p, int64_t n) {
-  const hn::ScalableTag<float> d;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  float m = -std::numeric_limits<float>::infinity();
-  int64_t i = 0;
-  if (n >= N) {
-    auto acc = hn::LoadU(d, p);
-    for (i = N; i + N <= n; i += N) acc = MaxNaN(d, acc, hn::LoadU(d, p + i));
-    m = FoldLanes(d, acc, m, [](float a, float b) { return MaxNaN(a, b); });
-  }
-  for (; i < n; ++i) m = MaxNaN(m, p[i]);
-  return m;
-}
-
-// Sum over i in [0, n) of term(d, i) (a vector of the terms at i..i+Lanes(d)), with four
-// accumulators to hide the add latency; the tail goes through term(d1, i) with a 1-lane tag.
+// Sum over i in [0, n) of term(d, lanes, i) (the terms at i..i+Lanes(d), LoadLanes / StoreLanes for
+// memory), with four accumulators to hide the add latency; the tail's padding lanes are zeroed before
+// they are added.
 template <class F>
 HWY_INLINE float RowSum(int64_t n, const F& term) {
   const hn::ScalableTag<float> d;
-  const hn::CappedTag<float, 1> d1;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
   int64_t i = 0;
   for (; i + 4 * N <= n; i += 4 * N) {
-    a0 = hn::Add(a0, term(d, i));
-    a1 = hn::Add(a1, term(d, i + N));
-    a2 = hn::Add(a2, term(d, i + 2 * N));
-    a3 = hn::Add(a3, term(d, i + 3 * N));
+    a0 = hn::Add(a0, term(d, AllLanes(), i));
+    a1 = hn::Add(a1, term(d, AllLanes(), i + N));
+    a2 = hn::Add(a2, term(d, AllLanes(), i + 2 * N));
+    a3 = hn::Add(a3, term(d, AllLanes(), i + 3 * N));
   }
-  for (; i + N <= n; i += N) a0 = hn::Add(a0, term(d, i));
-  float s = hn::GetLane(hn::SumOfLanes(d, hn::Add(hn::Add(a0, a1), hn::Add(a2, a3))));
-  for (; i < n; ++i) s += hn::GetLane(term(d1, i));
-  return s;
+  ForEachVector(n - i, [&a1, &term, i](auto d, auto lanes, int64_t j) HWY_ATTR {
+    a1 = hn::Add(a1, KeepLanes(d, lanes, term(d, lanes, i + j), 0.0f));
+  });
+  return hn::GetLane(hn::SumOfLanes(d, hn::Add(hn::Add(a0, a1), hn::Add(a2, a3))));
 }
 
-// Calls body(d, in, out) for each chunk of neighbouring fibers of an [outer, n, inner] view with
-// inner > 1: full vectors of columns, then the remaining columns one at a time (1-lane tag). `in` is
-// the element index of the chunk's first fiber at k = 0 (o n inner + i), `out` the index of its
-// first result in an [outer, inner] output (o inner + i).
+// Calls body(d, lanes, in, out) for each chunk of neighbouring fibers of an [outer, n, inner] view with
+// inner > 1: full vectors of columns, then the remaining columns as one padded vector (FirstLanes). `in`
+// is the element index of the chunk's first fiber at k = 0 (o n inner + i), `out` the index of its first
+// result in an [outer, inner] output (o inner + i).
 template <class F>
 HWY_INLINE void ForEachColumnChunk(int64_t outer, int64_t n, int64_t inner, const F& body) {
-  const hn::ScalableTag<float> d;
-  const hn::CappedTag<float, 1> d1;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   for (int64_t o = 0; o < outer; ++o) {
     const int64_t base = o * n * inner;
-    int64_t i = 0;
-    for (; i + N <= inner; i += N) body(d, base + i, o * inner + i);
-    for (; i < inner; ++i) body(d1, base + i, o * inner + i);
+    ForEachVector(inner, [&body, base, o, inner](auto d, auto lanes, int64_t i) HWY_ATTR {
+      body(d, lanes, base + i, o * inner + i);
+    });
   }
 }
 

@@ -57,11 +57,11 @@ HWY_INLINE float ReduceRow(const float* p, int64_t n) {
     a2 = Combine<kOp>(d, a2, hn::LoadU(d, p + i + 2 * N));
     a3 = Combine<kOp>(d, a3, hn::LoadU(d, p + i + 3 * N));
   }
-  for (; i + N <= n; i += N) a0 = Combine<kOp>(d, a0, hn::LoadU(d, p + i));
+  ForEachVector(n - i, [&a1, p = p + i](auto d, auto lanes, int64_t j) HWY_ATTR {
+    a1 = Combine<kOp>(d, a1, KeepLanes(d, lanes, LoadLanes(d, lanes, p + j), Identity<kOp>()));
+  });
   const auto acc = Combine<kOp>(d, Combine<kOp>(d, a0, a1), Combine<kOp>(d, a2, a3));
-  float r = FoldLanes(d, acc, Identity<kOp>(), [](float a, float b) { return Combine<kOp>(a, b); });
-  for (; i < n; ++i) r = Combine<kOp>(r, p[i]);
-  return r;
+  return FoldLanes(d, acc, Identity<kOp>(), [](float a, float b) { return Combine<kOp>(a, b); });
 }
 
 template <ReduceOp kOp>
@@ -74,11 +74,11 @@ void ReduceAll(const float* x, float* y, int64_t outer, int64_t n, int64_t inner
     }
     return;
   }
-  ForEachColumnChunk(outer, n, inner, [=](auto d, int64_t in, int64_t out) HWY_ATTR {
+  ForEachColumnChunk(outer, n, inner, [=](auto d, auto lanes, int64_t in, int64_t out) HWY_ATTR {
     auto acc = hn::Set(d, Identity<kOp>());
-    for (int64_t k = 0; k < n; ++k) acc = Combine<kOp>(d, acc, hn::LoadU(d, x + in + k * inner));
+    for (int64_t k = 0; k < n; ++k) acc = Combine<kOp>(d, acc, LoadLanes(d, lanes, x + in + k * inner));
     if constexpr (kOp == ReduceOp::kMean) acc = hn::Div(acc, hn::Set(d, scale));
-    hn::StoreU(acc, d, y + out);
+    StoreLanes(d, lanes, acc, y + out);
   });
 }
 
@@ -153,19 +153,19 @@ void ArgAll(const float* x, int32_t* y, int64_t outer, int64_t n, int64_t inner)
     for (int64_t o = 0; o < outer; ++o) y[o] = ArgRow<kMax>(x + o * n, n);
     return;
   }
-  ForEachColumnChunk(outer, n, inner, [=](auto d, int64_t in, int64_t out) HWY_ATTR {
+  ForEachColumnChunk(outer, n, inner, [=](auto d, auto lanes, int64_t in, int64_t out) HWY_ATTR {
     const hn::RebindToSigned<decltype(d)> di;
     auto vidx = hn::Zero(di);
     if (n > 0) {
-      auto vbest = hn::LoadU(d, x + in);
+      auto vbest = LoadLanes(d, lanes, x + in);
       for (int64_t k = 1; k < n; ++k) {
-        const auto v = hn::LoadU(d, x + in + k * inner);
+        const auto v = LoadLanes(d, lanes, x + in + k * inner);
         const auto better = Better<kMax>(d, v, vbest);
         vbest = hn::IfThenElse(better, v, vbest);
         vidx = hn::IfThenElse(hn::RebindMask(di, better), hn::Set(di, static_cast<int32_t>(k)), vidx);
       }
     }
-    hn::StoreU(vidx, di, y + out);
+    StoreLanes(di, lanes, vidx, y + out);
   });
 }
 

@@ -27,15 +27,10 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 // ---- inner == 1: one contiguous row of n at x / y.
 
-// Applies f(d, i) -> vector to every position of a row and stores it at out + i.
+// Stores f(d, lanes, i) -> vector at out + i for every position of a row (the tail through StoreLanes).
 template <class F>
 HWY_INLINE void RowMap(float* out, int64_t n, const F& f) {
-  const hn::ScalableTag<float> d;
-  const hn::CappedTag<float, 1> d1;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  int64_t i = 0;
-  for (; i + N <= n; i += N) hn::StoreU(f(d, i), d, out + i);
-  for (; i < n; ++i) hn::StoreU(f(d1, i), d1, out + i);
+  ForEachVector(n, [out, &f](auto d, auto lanes, int64_t i) HWY_ATTR { StoreLanes(d, lanes, f(d, lanes, i), out + i); });
 }
 
 // The row maximum with four accumulators (one would chain 250 dependent max operations for a row of
@@ -66,41 +61,47 @@ template <bool kLog>
 HWY_INLINE void SoftmaxRow(const float* x, float* y, int64_t n) {
   const float m = SoftmaxRowMax(x, n);
   // Softmax keeps e^(x - m) in y for the normalising pass; log-softmax only needs the sum.
-  const float s = RowSum(n, [x, y, m](auto d, int64_t i) HWY_ATTR {
-    const auto e = ExpNonPositive(d, hn::Sub(hn::LoadU(d, x + i), hn::Set(d, m)));
-    if constexpr (!kLog) hn::StoreU(e, d, y + i);
+  const float s = RowSum(n, [x, y, m](auto d, auto lanes, int64_t i) HWY_ATTR {
+    const auto e = ExpNonPositive(d, hn::Sub(LoadLanes(d, lanes, x + i), hn::Set(d, m)));
+    if constexpr (!kLog) StoreLanes(d, lanes, e, y + i);
     return e;
   });
   if constexpr (kLog) {
     const float ls = std::log(s);
-    RowMap(y, n, [x, m, ls](auto d, int64_t i) HWY_ATTR {
-      return hn::Sub(hn::Sub(hn::LoadU(d, x + i), hn::Set(d, m)), hn::Set(d, ls));
+    RowMap(y, n, [x, m, ls](auto d, auto lanes, int64_t i) HWY_ATTR {
+      return hn::Sub(hn::Sub(LoadLanes(d, lanes, x + i), hn::Set(d, m)), hn::Set(d, ls));
     });
   } else {
     // Multiplying by 1 / s costs one more rounding than dividing (half an ulp) and a fraction of the time.
     const float inv = 1.0f / s;
-    RowMap(y, n, [y, inv](auto d, int64_t i) HWY_ATTR { return hn::Mul(hn::LoadU(d, y + i), hn::Set(d, inv)); });
+    RowMap(y, n, [y, inv](auto d, auto lanes, int64_t i) HWY_ATTR {
+      return hn::Mul(LoadLanes(d, lanes, y + i), hn::Set(d, inv));
+    });
   }
 }
 
 // ---- inner > 1: Lanes(d) neighbouring fibers starting at x / y, stepping by `inner` along k.
 
-template <bool kLog, class D>
-HWY_INLINE void SoftmaxColumns(D d, const float* x, float* y, int64_t n, int64_t inner) {
-  auto m = hn::LoadU(d, x);
-  for (int64_t k = 1; k < n; ++k) m = MaxNaN(d, m, hn::LoadU(d, x + k * inner));
+template <bool kLog, class D, class L>
+HWY_INLINE void SoftmaxColumns(D d, L lanes, const float* x, float* y, int64_t n, int64_t inner) {
+  auto m = LoadLanes(d, lanes, x);
+  for (int64_t k = 1; k < n; ++k) m = MaxNaN(d, m, LoadLanes(d, lanes, x + k * inner));
   auto s = hn::Zero(d);
   for (int64_t k = 0; k < n; ++k) {
-    const auto e = ExpNonPositive(d, hn::Sub(hn::LoadU(d, x + k * inner), m));
-    if constexpr (!kLog) hn::StoreU(e, d, y + k * inner);
+    const auto e = ExpNonPositive(d, hn::Sub(LoadLanes(d, lanes, x + k * inner), m));
+    if constexpr (!kLog) StoreLanes(d, lanes, e, y + k * inner);
     s = hn::Add(s, e);
   }
   if constexpr (kLog) {
     const auto ls = SafeLog(d, s);
-    for (int64_t k = 0; k < n; ++k) hn::StoreU(hn::Sub(hn::Sub(hn::LoadU(d, x + k * inner), m), ls), d, y + k * inner);
+    for (int64_t k = 0; k < n; ++k) {
+      StoreLanes(d, lanes, hn::Sub(hn::Sub(LoadLanes(d, lanes, x + k * inner), m), ls), y + k * inner);
+    }
   } else {
     const auto inv = hn::Div(hn::Set(d, 1.0f), s);
-    for (int64_t k = 0; k < n; ++k) hn::StoreU(hn::Mul(hn::LoadU(d, y + k * inner), inv), d, y + k * inner);
+    for (int64_t k = 0; k < n; ++k) {
+      StoreLanes(d, lanes, hn::Mul(LoadLanes(d, lanes, y + k * inner), inv), y + k * inner);
+    }
   }
 }
 
@@ -111,8 +112,8 @@ HWY_INLINE void SoftmaxAll(const float* x, float* y, int64_t outer, int64_t n, i
     for (int64_t o = 0; o < outer; ++o) SoftmaxRow<kLog>(x + o * n, y + o * n, n);
     return;
   }
-  ForEachColumnChunk(outer, n, inner, [=](auto d, int64_t in, int64_t) HWY_ATTR {
-    SoftmaxColumns<kLog>(d, x + in, y + in, n, inner);
+  ForEachColumnChunk(outer, n, inner, [=](auto d, auto lanes, int64_t in, int64_t) HWY_ATTR {
+    SoftmaxColumns<kLog>(d, lanes, x + in, y + in, n, inner);
   });
 }
 
@@ -126,32 +127,33 @@ void SoftmaxImpl(const float* x, float* y, int64_t outer, int64_t n, int64_t inn
 
 template <bool kLog>
 HWY_INLINE void SoftmaxGradRow(const float* y, const float* dy, float* dx, int64_t n) {
-  const float s = RowSum(n, [y, dy](auto d, int64_t i) HWY_ATTR {
-    const auto g = hn::LoadU(d, dy + i);
+  const float s = RowSum(n, [y, dy](auto d, auto lanes, int64_t i) HWY_ATTR {
+    const auto g = LoadLanes(d, lanes, dy + i);
     if constexpr (kLog) return g;
-    else return hn::Mul(g, hn::LoadU(d, y + i));
+    else return hn::Mul(g, LoadLanes(d, lanes, y + i));
   });
-  RowMap(dx, n, [y, dy, s](auto d, int64_t i) HWY_ATTR {
-    const auto yi = hn::LoadU(d, y + i);
-    const auto g = hn::LoadU(d, dy + i);
+  RowMap(dx, n, [y, dy, s](auto d, auto lanes, int64_t i) HWY_ATTR {
+    const auto yi = LoadLanes(d, lanes, y + i);
+    const auto g = LoadLanes(d, lanes, dy + i);
     if constexpr (kLog) return hn::Sub(g, hn::Mul(SafeExp(d, yi), hn::Set(d, s)));
     else return hn::Mul(yi, hn::Sub(g, hn::Set(d, s)));
   });
 }
 
-template <bool kLog, class D>
-HWY_INLINE void SoftmaxGradColumns(D d, const float* y, const float* dy, float* dx, int64_t n, int64_t inner) {
+template <bool kLog, class D, class L>
+HWY_INLINE void SoftmaxGradColumns(D d, L lanes, const float* y, const float* dy, float* dx, int64_t n,
+                                   int64_t inner) {
   auto s = hn::Zero(d);
   for (int64_t k = 0; k < n; ++k) {
-    const auto g = hn::LoadU(d, dy + k * inner);
+    const auto g = LoadLanes(d, lanes, dy + k * inner);
     if constexpr (kLog) s = hn::Add(s, g);
-    else s = hn::Add(s, hn::Mul(g, hn::LoadU(d, y + k * inner)));
+    else s = hn::Add(s, hn::Mul(g, LoadLanes(d, lanes, y + k * inner)));
   }
   for (int64_t k = 0; k < n; ++k) {
-    const auto yi = hn::LoadU(d, y + k * inner);
-    const auto g = hn::LoadU(d, dy + k * inner);
-    if constexpr (kLog) hn::StoreU(hn::Sub(g, hn::Mul(SafeExp(d, yi), s)), d, dx + k * inner);
-    else hn::StoreU(hn::Mul(yi, hn::Sub(g, s)), d, dx + k * inner);
+    const auto yi = LoadLanes(d, lanes, y + k * inner);
+    const auto g = LoadLanes(d, lanes, dy + k * inner);
+    if constexpr (kLog) StoreLanes(d, lanes, hn::Sub(g, hn::Mul(SafeExp(d, yi), s)), dx + k * inner);
+    else StoreLanes(d, lanes, hn::Mul(yi, hn::Sub(g, s)), dx + k * inner);
   }
 }
 
@@ -162,8 +164,8 @@ HWY_INLINE void SoftmaxGradAll(const float* y, const float* dy, float* dx, int64
     for (int64_t o = 0; o < outer; ++o) SoftmaxGradRow<kLog>(y + o * n, dy + o * n, dx + o * n, n);
     return;
   }
-  ForEachColumnChunk(outer, n, inner, [=](auto d, int64_t in, int64_t) HWY_ATTR {
-    SoftmaxGradColumns<kLog>(d, y + in, dy + in, dx + in, n, inner);
+  ForEachColumnChunk(outer, n, inner, [=](auto d, auto lanes, int64_t in, int64_t) HWY_ATTR {
+    SoftmaxGradColumns<kLog>(d, lanes, y + in, dy + in, dx + in, n, inner);
   });
 }
 

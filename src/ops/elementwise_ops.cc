@@ -19,6 +19,7 @@ Tensor BinaryForward(BinaryOp op, const Tensor& a, const Tensor& b) {
   CheckFloat(a, name, "a");
   CheckFloat(b, name, "b");
   Shape out_shape = BroadcastShapes(a.shape(), b.shape(), name);
+  CheckMaxRank(out_shape, name);
   Tensor out(out_shape);
   if (out.size() == 0) return out;
   if (out_shape.empty()) {

@@ -1,6 +1,7 @@
 // Shared helpers for op implementations (not part of the public op vocabulary).
 #pragma once
 
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -10,12 +11,19 @@
 
 namespace kerasm::ops::detail {
 
-// Records a one-output op whose backward maps the output gradient to one gradient per input.
+// Records a one-output op whose backward maps the output gradient (and, if it takes them, which inputs
+// need a gradient) to one gradient per input.
 template <typename F>
 void RecordUnaryOut(const char* op, std::vector<Tensor> inputs, const Tensor& out, F&& backward) {
   if (!IsRecording()) return;
   Record(op, std::move(inputs), {out},
-         [fn = std::forward<F>(backward)](const std::vector<Tensor>& g) { return fn(g[0]); });
+         [fn = std::forward<F>(backward)](const std::vector<Tensor>& g, const NeedsGrad& needs) {
+           if constexpr (std::is_invocable_v<const std::decay_t<F>&, const Tensor&, const NeedsGrad&>) {
+             return fn(g[0], needs);
+           } else {
+             return fn(g[0]);
+           }
+         });
 }
 
 inline void CheckFloat(const Tensor& t, const char* op, const char* what) {

@@ -66,6 +66,8 @@ int64_t ReducedCount(const Shape& shape, const std::vector<int>& axes) {
 Tensor ReduceOpImpl(ReduceOp op, const char* name, const Tensor& x, const std::vector<int>& axes_in, bool keepdims) {
   CheckFloat(x, name, "x");
   const std::vector<int> axes = detail::NormalizeAxes(axes_in, x.rank(), name);
+  // Axes that are not adjacent are moved last by the transpose kernel, which handles up to kMaxRank.
+  if (!axes.empty() && axes.back() - axes.front() + 1 != static_cast<int>(axes.size())) CheckMaxRank(x.shape(), name);
   if ((op == ReduceOp::kMax || op == ReduceOp::kMin) && ReducedCount(x.shape(), axes) == 0 && x.size() == 0 &&
       !axes.empty()) {
     Fail<ShapeError>(name, ": cannot reduce an empty axis of shape ", x.shape());

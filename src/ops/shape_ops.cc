@@ -124,6 +124,7 @@ Tensor Squeeze(const Tensor& x, const std::vector<int>& axes) {
 
 Tensor Transpose(const Tensor& x, const std::vector<int>& perm_in) {
   CheckDefined(x, "transpose", "x");
+  CheckMaxRank(x.shape(), "transpose");
   const int rank = x.rank();
   std::vector<int> perm = perm_in;
   if (perm.empty()) {
@@ -194,7 +195,7 @@ Tensor Concat(const std::vector<Tensor>& xs, int axis) {
   if (xs[0].dtype() == DType::kFloat32 && IsRecording()) {
     std::vector<int64_t> sizes;
     for (const Tensor& t : xs) sizes.push_back(t.shape()[ax]);
-    Record("concat", xs, {out}, [sizes, ax](const std::vector<Tensor>& g) {
+    Record("concat", xs, {out}, [sizes, ax](const std::vector<Tensor>& g, const NeedsGrad&) {
       std::vector<Tensor> grads;
       std::vector<int64_t> begin(g[0].rank(), 0);
       std::vector<int64_t> size(g[0].shape().begin(), g[0].shape().end());
@@ -305,6 +306,7 @@ Tensor BroadcastTo(const Tensor& x, const Shape& shape) {
     Fail<ShapeError>("broadcastTo: cannot broadcast shape ", x.shape(), " to ", shape);
   }
   if (x.shape() == shape) return x;
+  CheckMaxRank(shape, "broadcastTo");
   Tensor out(shape);
   if (out.size()) {
     const float zero = 0.f;

@@ -74,6 +74,7 @@ std::vector<Tensor> GradientTape::Gradient(const Tensor& y, const std::vector<Te
     }
   }
 
+  input_grads_computed_ = 0;
   std::unordered_map<uint64_t, Tensor> grads;
   if (dy.defined()) {
     CheckShape(dy, y.shape(), "gradient", "dy");
@@ -98,11 +99,14 @@ std::vector<Tensor> GradientTape::Gradient(const Tensor& y, const std::vector<Te
     for (size_t i = 0; i < rec.outputs.size(); ++i) {
       if (!out_grads[i].defined()) out_grads[i] = ZerosLike(rec.outputs[i]);
     }
-    std::vector<Tensor> in_grads = rec.backward(out_grads);
+    NeedsGrad needs(rec.inputs.size());
+    for (size_t i = 0; i < rec.inputs.size(); ++i) needs[i] = rec.inputs[i].defined() && reach.count(rec.inputs[i].id());
+    std::vector<Tensor> in_grads = rec.backward(out_grads, needs);
     for (size_t i = 0; i < rec.inputs.size() && i < in_grads.size(); ++i) {
       const Tensor& in = rec.inputs[i];
       const Tensor& g = in_grads[i];
-      if (!g.defined() || !in.defined() || !reach.count(in.id())) continue;
+      if (g.defined()) ++input_grads_computed_;
+      if (!g.defined() || !needs[i]) continue;
       if (g.shape() != in.shape()) {
         Fail<Error>("gradient of ", rec.op, ": internal error, gradient shape ", g.shape(), " differs from input ",
                     in.shape());

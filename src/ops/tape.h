@@ -15,10 +15,15 @@
 
 namespace kerasm::ops {
 
-// Receives one gradient per op output (zeros are filled in for outputs that got none) and returns one
-// gradient per op input, each of the input's shape; an undefined Tensor means "no gradient flows here"
-// (integer inputs, indices, masks).
-using BackwardFn = std::function<std::vector<Tensor>(const std::vector<Tensor>& output_grads)>;
+// needs[i] tells a backward function whether input i needs a gradient: it does when the input depends on
+// a source of the Gradient call. Inputs that do not (a batch of data, a constant) may get an undefined
+// Tensor, so an op skips their work: Dense's dx = g . kernel^T is as costly as its dkernel.
+using NeedsGrad = std::vector<bool>;
+
+// Receives one gradient per op output (zeros are filled in for outputs that got none) and which inputs
+// need one, and returns one gradient per op input, each of the input's shape; an undefined Tensor means
+// "no gradient flows here" (integer inputs, indices, masks, inputs that need none).
+using BackwardFn = std::function<std::vector<Tensor>(const std::vector<Tensor>& output_grads, const NeedsGrad& needs)>;
 
 struct TapeRecord {
   const char* op;
@@ -41,12 +46,16 @@ class GradientTape {
                                bool allow_unconnected = false);
 
   size_t size() const { return records_.size(); }
+  // Input gradients the backward functions of the last Gradient call returned (defined tensors): what the
+  // needs-grad skipping saves shows here.
+  size_t input_grads_computed() const { return input_grads_computed_; }
   bool recording() const { return active_; }
   void Append(TapeRecord record) { records_.push_back(std::move(record)); }
 
  private:
   std::vector<TapeRecord> records_;
   bool active_ = true;
+  size_t input_grads_computed_ = 0;
 };
 
 // True while at least one tape records and recording is not paused.

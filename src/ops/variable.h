@@ -1,6 +1,7 @@
 // A Variable holds a Tensor that optimizers replace (never write into), so tensors handed out earlier keep
 // their values and the tape's records stay valid. Gradients are taken with respect to value(), whose id
-// changes on each assignment.
+// changes on each assignment. Packed copies of the value (Dense's GEMM panels) are cached with its buffer
+// (Storage::Derived), so an assignment or an optimizer step, which installs a new buffer, drops them.
 #pragma once
 
 #include <memory>
