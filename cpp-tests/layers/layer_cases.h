@@ -41,10 +41,12 @@ struct LayerCase {
 inline void PrintTo(const LayerCase& c, std::ostream* os) { *os << c.label; }
 
 std::vector<LayerCase> CoreLayerCases();
+std::vector<LayerCase> MergeLayerCases();
 
 inline std::vector<LayerCase> AllLayerCases() {
   std::vector<LayerCase> all;
   for (auto& c : CoreLayerCases()) all.push_back(c);
+  for (auto& c : MergeLayerCases()) all.push_back(c);
   return all;
 }
 

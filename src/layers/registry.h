@@ -19,7 +19,16 @@
   X(Dropout, "dropout")          \
   X(Flatten, "flatten")          \
   X(InputLayer, "inputLayer")    \
-  X(Reshape, "reshape")
+  X(Reshape, "reshape")          \
+  /* merge */                    \
+  X(Add, "add")                  \
+  X(Average, "average")          \
+  X(Concatenate, "concatenate")  \
+  X(Dot, "dot")                  \
+  X(Maximum, "maximum")          \
+  X(Minimum, "minimum")          \
+  X(Multiply, "multiply")        \
+  X(Subtract, "subtract")
 
 namespace kerasm::layers {
 
