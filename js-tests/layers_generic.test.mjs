@@ -10,6 +10,14 @@ import {assertClose, km, randomValues, sizeOf, tf} from './support.mjs';
 const TFJS_ACTIVATIONS = ['linear', 'relu', 'relu6', 'sigmoid', 'tanh', 'softmax', 'logSoftmax', 'elu', 'selu',
   'softplus', 'softsign', 'swish', 'mish', 'gelu'];
 
+// 1 where x > theta, as a constant outside any gradient.
+function constantMask(x, theta) {
+  return tf.tensor(x.dataSync(), x.shape).greater(theta).cast('float32');
+}
+
+// PReLU's alpha from a seeded draw, so the negative side is not all zeros.
+const ALPHA_INIT = {className: 'RandomUniform', config: {minval: 0.1, maxval: 0.6, seed: 3}};
+
 // Each case: factory config, concrete input shape, and optionally a looser tolerance or an input range.
 const CASES = {
   Dense: [
@@ -65,6 +73,33 @@ const CASES = {
   Subtract: [
     {label: 'two', config: {}, inputs: [[2, 3, 4], [2, 3, 4]], tfjs: false, outputShape: [null, 3, 4],
      reference: (a, b) => a.sub(b)},
+  ],  ELU: [{label: 'default alpha (tfjs has no other)', config: {}, input: [3, 5]}],
+  LeakyReLU: [
+    {label: 'default', config: {}, input: [3, 5]},
+    {label: 'alpha 0.1', config: {alpha: 0.1}, input: [2, 3, 4]},
+  ],
+  PReLU: [
+    {label: 'per position', config: {alphaInitializer: ALPHA_INIT}, input: [2, 3, 4]},
+    {label: 'sharedAxes [1]', config: {sharedAxes: [1], alphaInitializer: ALPHA_INIT}, input: [2, 3, 4]},
+    {label: 'sharedAxes [1, 2], regularizer', config: {sharedAxes: [1, 2], alphaRegularizer: {className: 'L1L2', config: {l1: 0, l2: 0.01}}}, input: [2, 2, 3, 4]},
+  ],
+  ReLU: [
+    {label: 'default', config: {}, input: [3, 5]},
+    {label: 'maxValue 1.5', config: {maxValue: 1.5}, input: [2, 3, 4]},
+  ],
+  // tfjs' Softmax defaults to axis 1 where Keras uses -1: the cases give the axis.
+  Softmax: [
+    {label: 'axis -1', config: {axis: -1}, input: [2, 3, 4]},
+    // tfjs' cpu backend has softmax on the last axis only: exp(x - logsumexp(x)) is the reference.
+    {label: 'axis 1', config: {axis: 1}, input: [2, 3, 4], tfjs: false, outputShape: [null, 3, 4],
+     reference: (x) => tf.exp(x.sub(tf.logSumExp(x, 1, true)))},
+    {label: 'axes [1, 2]', config: {axis: [1, 2]}, input: [2, 3, 4]},
+  ],
+  // tfjs cannot differentiate its ThresholdedReLU (its mask comes from greater(), which has no gradient):
+  // the same formula with the mask taken as a constant gives the gradient.
+  ThresholdedReLU: [
+    {label: 'default theta', config: {}, input: [3, 5], gradReference: (x) => x.mul(constantMask(x, 1))},
+    {label: 'theta 0.5', config: {theta: 0.5}, input: [2, 3, 4], gradReference: (x) => x.mul(constantMask(x, 0.5))},
   ],
 };
 
@@ -87,12 +122,14 @@ function withBatchUnknown(shape) {
 
 // A case has one input shape (`input`) or several (`inputs`, for merge layers). Layers tfjs-layers lacks
 // (`tfjs: false`) are checked against `reference`, a function of tfjs tensors written from the Keras
-// formula, with the expected `outputShape`.
+// formula, with the expected `outputShape`; `gradReference` replaces tfjs for the input gradient where
+// tfjs cannot differentiate its own layer.
 function runCase(factory, c) {
   const shapes = c.inputs ?? [c.input];
   const multi = c.inputs !== undefined;
   const kmLayer = km.layers[factory](c.config);
-  const tfLayer = c.tfjs === false ? null : tf.layers[factory](c.config);
+  // A copy for tfjs, which writes into the specs it is given (customObjects).
+  const tfLayer = c.tfjs === false ? null : tf.layers[factory](structuredClone(c.config));
   try {
     // Config: a round trip through the factory gives the same config, holding every key tfjs has.
     const config = kmLayer.getConfig();
@@ -135,7 +172,8 @@ function runCase(factory, c) {
     const dy = km.tensor(dyValues, y.shape);
     const tdy = tf.tensor(dyValues, y.shape);
     const kmInputGrads = km.grads(kmForward)(xs, dy);
-    const tfInputGrads = tf.grads((...v) => tfForward(...v).mul(1))(txs, tdy);
+    const tfGradForward = c.gradReference ?? tfForward;
+    const tfInputGrads = tf.grads((...v) => tfGradForward(...v).mul(1))(txs, tdy);
     kmInputGrads.forEach((g, i) => assertClose(g, tfInputGrads[i], {rtol: 1e-4, atol: 1e-5, what: `input ${i} gradient`}));
     const kmVars = kmLayer.trainableWeights.map((w) => w.read());
     const tfVars = tfLayer ? tfLayer.trainableWeights.map((w) => w.read()) : [];

@@ -331,6 +331,33 @@ export interface DotLayerArgs extends LayerArgs {
   /** L2-normalize along the axes first (the output is then the cosine similarity). */
   normalize?: boolean;
 }
+export interface LeakyReLULayerArgs extends LayerArgs {
+  /** Keras 3's name; `alpha` (Keras 2, tfjs) is the same argument. Default 0.3. */
+  negativeSlope?: number;
+  alpha?: number;
+}
+export interface ELULayerArgs extends LayerArgs {
+  alpha?: number;
+}
+export interface ThresholdedReLULayerArgs extends LayerArgs {
+  theta?: number;
+}
+export interface SoftmaxLayerArgs extends LayerArgs {
+  /** Default -1 (tfjs-layers' default is 1); several axes normalize over their product. */
+  axis?: number | number[];
+}
+export interface ReLULayerArgs extends LayerArgs {
+  maxValue?: number | null;
+  negativeSlope?: number;
+  threshold?: number;
+}
+export interface PReLULayerArgs extends LayerArgs {
+  alphaInitializer?: SerializedSpec;
+  alphaRegularizer?: SerializedSpec;
+  alphaConstraint?: SerializedSpec;
+  /** 1-based axes (after the batch) along which alpha is shared. */
+  sharedAxes?: number | number[];
+}
 export interface InputLayerArgs extends LayerArgs {
   sparse?: false;
 }
@@ -439,6 +466,14 @@ export namespace layers {
   function multiply(config?: LayerArgs): Layer;
   /** Exactly two inputs: inputs[0] - inputs[1]. */
   function subtract(config?: LayerArgs): Layer;
+
+  // Advanced activations.
+  function elu(config?: ELULayerArgs): Layer;
+  function leakyReLU(config?: LeakyReLULayerArgs): Layer;
+  function prelu(config?: PReLULayerArgs): Layer;
+  function reLU(config?: ReLULayerArgs): Layer;
+  function softmax(config?: SoftmaxLayerArgs): Layer;
+  function thresholdedReLU(config?: ThresholdedReLULayerArgs): Layer;
 }
 
 /** As tfjs' tf.input: the symbolic input of a functional model. */

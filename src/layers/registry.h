@@ -28,7 +28,14 @@
   X(Maximum, "maximum")          \
   X(Minimum, "minimum")          \
   X(Multiply, "multiply")        \
-  X(Subtract, "subtract")
+  X(Subtract, "subtract")        \
+  /* activation */               \
+  X(ELU, "elu")                  \
+  X(LeakyReLU, "leakyReLU")      \
+  X(PReLU, "prelu")              \
+  X(ReLU, "reLU")                \
+  X(Softmax, "softmax")          \
+  X(ThresholdedReLU, "thresholdedReLU")
 
 namespace kerasm::layers {
 
