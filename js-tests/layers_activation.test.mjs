@@ -1,8 +1,10 @@
 // Advanced activation layers beyond the generic test: the arguments tfjs-layers lacks (checked against the
 // Keras formulas in tfjs ops), Softmax masks (against tfjs), PReLU in a model and training, config spellings
-// and the errors.
+// and the errors; Keras 2.3.1's own predictions for the fixtures that have them.
 import assert from 'node:assert/strict';
+import {existsSync, readFileSync} from 'node:fs';
 import {test} from 'node:test';
+import h5wasm from 'h5wasm/node';
 import {assertClose, km, pair, tf} from './support.mjs';
 
 // Forward and input gradient of a km layer against a formula written with tfjs ops.
@@ -164,4 +166,37 @@ test('errors quote the value and name the layer', () => {
     assert.throws(() => p.apply(km.ones([2, 4])), /PReLU 'pr'.*\[2,4\]/);
     assert.throws(() => km.layers.prelu().apply(km.input({shape: [null, 3]})), /PReLU .*must be defined/);
   });
+});
+
+// Keras 2.3.1's own outputs (Deeplearning4j's importer test data): Dense then one advanced activation,
+// with the inputs and Keras' predictions stored next to each model.
+const KERAS_ACTIVATIONS = new URL('../../shared/fixtures/models/dl4j-keras-import/modelimport/keras/examples/activations/',
+                                  import.meta.url);
+
+test('Keras 2.3.1 fixtures: each activation layer predicts what Keras predicted', async (t) => {
+  if (!existsSync(KERAS_ACTIVATIONS)) {
+    t.skip('../shared/fixtures is absent');
+    return;
+  }
+  const {FS} = await h5wasm.ready;
+  for (const name of ['ELU_0', 'LeakyReLU_0', 'ReLU_0', 'ReLU_1', 'ReLU_2', 'ReLU_3', 'Softmax_0', 'ThresholdReLU_0']) {
+    const model = await km.models.loadKerasModel(readFileSync(new URL(`${name}_model.h5`, KERAS_ACTIVATIONS)));
+    const file = `/activation-${name}.h5`;
+    FS.writeFile(file, readFileSync(new URL(`${name}_inputs_and_outputs.h5`, KERAS_ACTIVATIONS)));
+    const f = new h5wasm.File(file, 'r');
+    try {
+      const input = f.get(`inputs/${f.get('inputs').keys()[0]}`);
+      const prediction = f.get(`predictions/${f.get('predictions').keys()[0]}`);
+      km.tidy(() => {
+        const y = model.predict(km.tensor(Float32Array.from(input.value), input.shape));
+        assertClose(y, {shape: prediction.shape, dtype: 'float32', dataSync: () => Float32Array.from(prediction.value)},
+                    {rtol: 1e-4, atol: 1e-5, what: name});
+      });
+    } finally {
+      f.close();
+      FS.unlink(file);
+      model.optimizer?.dispose();
+      model.dispose();
+    }
+  }
 });

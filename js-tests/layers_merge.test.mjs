@@ -1,7 +1,9 @@
 // Merge layers beyond the generic test: Keras broadcasting, more axes, Dot of higher ranks and normalize
 // (against tfjs-layers where it has them, else the Keras formula in tfjs ops), functional models built from
-// them (symbolic and eager alike, saved and read back by tfjs), masks, and the errors.
+// them (symbolic and eager alike, saved and read back by tfjs, and tfjs' own merge fixture), masks, and the
+// errors.
 import assert from 'node:assert/strict';
+import {existsSync, readFileSync} from 'node:fs';
 import {test} from 'node:test';
 import {assertClose, km, pair, tf} from './support.mjs';
 
@@ -173,4 +175,30 @@ test('errors name the layer and every input shape; counts and axes are checked',
   });
   // The module stays usable.
   km.tidy(() => assertClose(km.layers.add().apply([km.ones([1, 2]), km.ones([1, 2])]), km.tensor([[2, 2]])));
+});
+
+// tfjs-layers' integration test data (tfjs2keras): a functional model with Concatenate and Average saved
+// by tfjs 1.1, with inputs and the outputs that project checks against Keras.
+const TFJS2KERAS = new URL('../../shared/fixtures/models/tfjs-layers-tfjs2keras/integration_tests/tfjs2keras/test-data/',
+                           import.meta.url);
+
+test('fixture: the tfjs2keras functional merge model predicts its recorded outputs', async (t) => {
+  if (!existsSync(TFJS2KERAS)) {
+    t.skip('../shared/fixtures is absent');
+    return;
+  }
+  const read = (name) => JSON.parse(readFileSync(new URL(name, TFJS2KERAS), 'utf8'));
+  const model = await km.loadLayersModel(`file://${new URL('functional_merge.json/model.json', TFJS2KERAS).pathname}`);
+  assert.ok(model.layers.some((l) => l.getClassName() === 'Concatenate'));
+  assert.ok(model.layers.some((l) => l.getClassName() === 'Average'));
+  const xs = read('functional_merge.json.xs-data.json').map((v, i) => km.tensor(v, read('functional_merge.json.xs-shapes.json')[i]));
+  const [yShape] = read('functional_merge.json.ys-shapes.json');
+  const [yValues] = read('functional_merge.json.ys-data.json');
+  km.tidy(() => {
+    const y = model.predict(xs);
+    assertClose(Array.isArray(y) ? y[0] : y, {shape: yShape, dtype: 'float32', dataSync: () => Float32Array.from(yValues)},
+                {atol: 1e-4, rtol: 1e-3});
+  });
+  km.dispose(xs);
+  model.dispose();
 });
