@@ -68,7 +68,8 @@ double NumDataBuffers() { return static_cast<double>(Storage::LiveCount()); }
 EMSCRIPTEN_BINDINGS(kerasm_tensor) {
   using namespace emscripten;
   using namespace kerasm::bindings;
-  class_<kerasm::Tensor>("Tensor");
+  // The default constructor makes an undefined tensor: "no mask" for an entry of a mask list.
+  class_<kerasm::Tensor>("Tensor").constructor<>();
   register_vector<kerasm::Tensor>("TensorList");
 
   function("errorFlagAddress", &ErrorFlagAddress);

@@ -10,6 +10,14 @@ import {assertClose, km, randomValues, sizeOf, tf} from './support.mjs';
 const TFJS_ACTIVATIONS = ['linear', 'relu', 'relu6', 'sigmoid', 'tanh', 'softmax', 'logSoftmax', 'elu', 'selu',
   'softplus', 'softsign', 'swish', 'mish', 'gelu'];
 
+// 1 where x > theta, as a constant outside any gradient.
+function constantMask(x, theta) {
+  return tf.tensor(x.dataSync(), x.shape).greater(theta).cast('float32');
+}
+
+// PReLU's alpha from a seeded draw, so the negative side is not all zeros.
+const ALPHA_INIT = {className: 'RandomUniform', config: {minval: 0.1, maxval: 0.6, seed: 3}};
+
 // Each case: factory config, concrete input shape, and optionally a looser tolerance or an input range.
 const CASES = {
   Dense: [
@@ -41,6 +49,58 @@ const CASES = {
     {label: 'with -1', config: {targetShape: [6, -1]}, input: [2, 3, 4], outputShape: [null, 6, 2]},
     {label: 'rank 4 out', config: {targetShape: [2, 2, 3]}, input: [3, 12]},
   ],
+  Add: [
+    {label: 'two', config: {}, inputs: [[2, 3, 4], [2, 3, 4]]},
+    {label: 'three', config: {}, inputs: [[3, 5], [3, 5], [3, 5]]},
+  ],
+  Average: [{label: 'three', config: {}, inputs: [[2, 3, 4], [2, 3, 4], [2, 3, 4]]}],
+  Concatenate: [
+    {label: 'last axis', config: {}, inputs: [[2, 3, 4], [2, 3, 2]]},
+    {label: 'axis 1', config: {axis: 1}, inputs: [[2, 1, 4], [2, 3, 4], [2, 2, 4]]},
+    // tfjs-layers mishandles negative axes other than -1; layers_merge.test.mjs checks those against tf.concat.
+    {label: 'axis 2, rank 4', config: {axis: 2}, inputs: [[2, 2, 1, 3], [2, 2, 3, 3]]},
+  ],
+  Dot: [
+    {label: 'axes 1, rank 2', config: {axes: 1}, inputs: [[3, 4], [3, 4]]},
+    {label: 'axes [1, 2]', config: {axes: [1, 2]}, inputs: [[2, 3, 5], [2, 4, 3]]},
+    {label: 'axes [2, 2], normalize', config: {axes: [2, 2], normalize: true}, inputs: [[2, 3, 4], [2, 5, 4]]},
+  ],
+  // Value ties would make the gradient depend on the tie rule: random inputs have none.
+  Maximum: [{label: 'three', config: {}, inputs: [[2, 3, 4], [2, 3, 4], [2, 3, 4]]}],
+  Minimum: [{label: 'two', config: {}, inputs: [[4, 5], [4, 5]]}],
+  Multiply: [{label: 'three', config: {}, inputs: [[2, 3], [2, 3], [2, 3]]}],
+  // tfjs-layers has no Subtract: the Keras formula is the reference.
+  Subtract: [
+    {label: 'two', config: {}, inputs: [[2, 3, 4], [2, 3, 4]], tfjs: false, outputShape: [null, 3, 4],
+     reference: (a, b) => a.sub(b)},
+  ],  ELU: [{label: 'default alpha (tfjs has no other)', config: {}, input: [3, 5]}],
+  LeakyReLU: [
+    {label: 'default', config: {}, input: [3, 5]},
+    {label: 'alpha 0.1', config: {alpha: 0.1}, input: [2, 3, 4]},
+  ],
+  PReLU: [
+    {label: 'per position', config: {alphaInitializer: ALPHA_INIT}, input: [2, 3, 4]},
+    {label: 'sharedAxes [1]', config: {sharedAxes: [1], alphaInitializer: ALPHA_INIT}, input: [2, 3, 4]},
+    {label: 'sharedAxes [1, 2], regularizer', config: {sharedAxes: [1, 2], alphaRegularizer: {className: 'L1L2', config: {l1: 0, l2: 0.01}}}, input: [2, 2, 3, 4]},
+  ],
+  ReLU: [
+    {label: 'default', config: {}, input: [3, 5]},
+    {label: 'maxValue 1.5', config: {maxValue: 1.5}, input: [2, 3, 4]},
+  ],
+  // tfjs' Softmax defaults to axis 1 where Keras uses -1: the cases give the axis.
+  Softmax: [
+    {label: 'axis -1', config: {axis: -1}, input: [2, 3, 4]},
+    // tfjs' cpu backend has softmax on the last axis only: exp(x - logsumexp(x)) is the reference.
+    {label: 'axis 1', config: {axis: 1}, input: [2, 3, 4], tfjs: false, outputShape: [null, 3, 4],
+     reference: (x) => tf.exp(x.sub(tf.logSumExp(x, 1, true)))},
+    {label: 'axes [1, 2]', config: {axis: [1, 2]}, input: [2, 3, 4]},
+  ],
+  // tfjs cannot differentiate its ThresholdedReLU (its mask comes from greater(), which has no gradient):
+  // the same formula with the mask taken as a constant gives the gradient.
+  ThresholdedReLU: [
+    {label: 'default theta', config: {}, input: [3, 5], gradReference: (x) => x.mul(constantMask(x, 1))},
+    {label: 'theta 0.5', config: {theta: 0.5}, input: [2, 3, 4], gradReference: (x) => x.mul(constantMask(x, 0.5))},
+  ],
 };
 
 test('every registered layer has a factory and generic test cases', () => {
@@ -60,50 +120,67 @@ function withBatchUnknown(shape) {
   return [null, ...shape.slice(1)];
 }
 
+// A case has one input shape (`input`) or several (`inputs`, for merge layers). Layers tfjs-layers lacks
+// (`tfjs: false`) are checked against `reference`, a function of tfjs tensors written from the Keras
+// formula, with the expected `outputShape`; `gradReference` replaces tfjs for the input gradient where
+// tfjs cannot differentiate its own layer.
 function runCase(factory, c) {
+  const shapes = c.inputs ?? [c.input];
+  const multi = c.inputs !== undefined;
   const kmLayer = km.layers[factory](c.config);
-  const tfLayer = tf.layers[factory](c.config);
+  // A copy for tfjs, which writes into the specs it is given (customObjects).
+  const tfLayer = c.tfjs === false ? null : tf.layers[factory](structuredClone(c.config));
   try {
     // Config: a round trip through the factory gives the same config, holding every key tfjs has.
     const config = kmLayer.getConfig();
     const again = km.layers[factory](config);
     assert.deepEqual(again.getConfig(), config);
     again.dispose();
-    for (const key of Object.keys(tfLayer.getConfig())) assert.ok(key in config, `tfjs config key '${key}' missing`);
+    if (tfLayer) for (const key of Object.keys(tfLayer.getConfig())) assert.ok(key in config, `tfjs config key '${key}' missing`);
 
     // Build, weights and output shape.
-    const inputShape = withBatchUnknown(c.input);
+    const inputShapes = shapes.map(withBatchUnknown);
+    const inputShape = multi ? inputShapes : inputShapes[0];
     kmLayer.build(inputShape);
-    tfLayer.build(inputShape);
     assert.equal(kmLayer.built, true);
-    assert.deepEqual(kmLayer.weights.map((w) => w.shape), tfLayer.weights.map((w) => w.shape), 'weight shapes');
-    assert.equal(kmLayer.countParams(), tfLayer.countParams());
+    if (tfLayer) {
+      tfLayer.build(inputShape);
+      assert.deepEqual(kmLayer.weights.map((w) => w.shape), tfLayer.weights.map((w) => w.shape), 'weight shapes');
+      // From the weights: tfjs' merge layers never mark themselves built, so their countParams() throws.
+      assert.equal(kmLayer.countParams(), tfLayer.weights.reduce((n, w) => n + sizeOf(w.shape), 0));
+    }
     assert.deepEqual(kmLayer.computeOutputShape(inputShape), c.outputShape ?? tfLayer.computeOutputShape(inputShape),
                      'output shape');
 
     // Forward (inference) with the same weights.
-    const weights = kmLayer.getWeights();
-    tfLayer.setWeights(weights.map(tfTensor));
-    km.dispose(weights);
-    const values = randomValues(sizeOf(c.input), 7);
-    const x = km.tensor(values, c.input);
-    const tx = tf.tensor(values, c.input);
-    const tfApply = c.identity ? (v) => v : (v) => tfLayer.apply(v);
-    const y = kmLayer.apply(x);
-    assertClose(y, tfApply(tx), {rtol: 1e-5, atol: 1e-6, what: 'forward'});
+    if (tfLayer) {
+      const weights = kmLayer.getWeights();
+      tfLayer.setWeights(weights.map(tfTensor));
+      km.dispose(weights);
+    }
+    const values = shapes.map((s, i) => randomValues(sizeOf(s), 7 + 10 * i));
+    const xs = shapes.map((s, i) => km.tensor(values[i], s));
+    const txs = shapes.map((s, i) => tf.tensor(values[i], s));
+    const tfForward = c.identity ? (...v) => v[0]
+      : tfLayer ? (...v) => tfLayer.apply(multi ? v : v[0]) : (...v) => c.reference(...v);
+    const kmForward = (...v) => kmLayer.apply(multi ? v : v[0]);
+    const y = kmForward(...xs);
+    assertClose(y, tfForward(...txs), {rtol: 1e-5, atol: 1e-6, what: 'forward'});
 
-    // Gradients for the input and the trainable weights, with the same random output weighting.
+    // Gradients for the inputs and the trainable weights, with the same random output weighting.
     const dyValues = randomValues(sizeOf(y.shape), 8);
     const dy = km.tensor(dyValues, y.shape);
     const tdy = tf.tensor(dyValues, y.shape);
-    assertClose(km.grad((v) => kmLayer.apply(v))(x, dy), tf.grad((v) => tfApply(v).mul(1))(tx, tdy),
-                {rtol: 1e-4, atol: 1e-5, what: 'input gradient'});
+    const kmInputGrads = km.grads(kmForward)(xs, dy);
+    const tfGradForward = c.gradReference ?? tfForward;
+    const tfInputGrads = tf.grads((...v) => tfGradForward(...v).mul(1))(txs, tdy);
+    kmInputGrads.forEach((g, i) => assertClose(g, tfInputGrads[i], {rtol: 1e-4, atol: 1e-5, what: `input ${i} gradient`}));
     const kmVars = kmLayer.trainableWeights.map((w) => w.read());
-    const tfVars = tfLayer.trainableWeights.map((w) => w.read());
+    const tfVars = tfLayer ? tfLayer.trainableWeights.map((w) => w.read()) : [];
     assert.equal(kmVars.length, tfVars.length);
     if (kmVars.length > 0) {
-      const kg = km.variableGrads(() => kmLayer.apply(x).mul(dy).sum(), kmVars);
-      const tg = tf.variableGrads(() => tfLayer.apply(tx).mul(tdy).sum(), tfVars);
+      const kg = km.variableGrads(() => kmForward(...xs).mul(dy).sum(), kmVars);
+      const tg = tf.variableGrads(() => tfForward(...txs).mul(tdy).sum(), tfVars);
       kmVars.forEach((v, i) => {
         assertClose(kg.grads[v.name], tg.grads[tfVars[i].name], {rtol: 1e-4, atol: 1e-5, what: `gradient of ${v.name}`});
       });
@@ -112,7 +189,7 @@ function runCase(factory, c) {
     }
   } finally {
     kmLayer.dispose();
-    for (const w of tfLayer.weights) w.dispose();
+    if (tfLayer) for (const w of tfLayer.weights) w.dispose();
   }
 }
 

@@ -321,6 +321,43 @@ export interface ReshapeLayerArgs extends LayerArgs {
   /** Without the batch dimension; one entry may be -1. */
   targetShape: number[];
 }
+export interface ConcatenateLayerArgs extends LayerArgs {
+  /** Any axis but the batch axis; negative counts from the end. Default -1. */
+  axis?: number;
+}
+export interface DotLayerArgs extends LayerArgs {
+  /** One axis for both inputs, or [axis of input 0, axis of input 1]; never the batch axis. */
+  axes: number | [number, number];
+  /** L2-normalize along the axes first (the output is then the cosine similarity). */
+  normalize?: boolean;
+}
+export interface LeakyReLULayerArgs extends LayerArgs {
+  /** Keras 3's name; `alpha` (Keras 2, tfjs) is the same argument. Default 0.3. */
+  negativeSlope?: number;
+  alpha?: number;
+}
+export interface ELULayerArgs extends LayerArgs {
+  alpha?: number;
+}
+export interface ThresholdedReLULayerArgs extends LayerArgs {
+  theta?: number;
+}
+export interface SoftmaxLayerArgs extends LayerArgs {
+  /** Default -1 (tfjs-layers' default is 1); several axes normalize over their product. */
+  axis?: number | number[];
+}
+export interface ReLULayerArgs extends LayerArgs {
+  maxValue?: number | null;
+  negativeSlope?: number;
+  threshold?: number;
+}
+export interface PReLULayerArgs extends LayerArgs {
+  alphaInitializer?: SerializedSpec;
+  alphaRegularizer?: SerializedSpec;
+  alphaConstraint?: SerializedSpec;
+  /** 1-based axes (after the batch) along which alpha is shared. */
+  sharedAxes?: number | number[];
+}
 export interface InputLayerArgs extends LayerArgs {
   sparse?: false;
 }
@@ -365,7 +402,7 @@ export class LayerVariable {
 
 export interface LayerApplyArgs {
   training?: boolean;
-  mask?: Tensor | Tensor[];
+  mask?: Tensor | Array<Tensor | null>;
 }
 
 export namespace layers {
@@ -385,7 +422,7 @@ export namespace layers {
     apply(inputs: Tensor[], kwargs?: LayerApplyArgs): Tensor | Tensor[];
     apply(inputs: SymbolicTensor, kwargs?: {training?: boolean}): SymbolicTensor;
     apply(inputs: SymbolicTensor[], kwargs?: {training?: boolean}): SymbolicTensor | SymbolicTensor[];
-    computeMask(inputs: Tensor | Tensor[], mask?: Tensor | Tensor[]): Tensor | Tensor[] | null;
+    computeMask(inputs: Tensor | Tensor[], mask?: Tensor | Array<Tensor | null>): Tensor | Array<Tensor | null> | null;
     build(inputShape: Shape | Shape[]): void;
     computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[];
     getConfig(): LayerConfig;
@@ -418,6 +455,25 @@ export namespace layers {
   function flatten(config?: FlattenLayerArgs): Layer;
   function inputLayer(config: InputLayerArgs): Layer;
   function reshape(config: ReshapeLayerArgs): Layer;
+
+  // Merge layers: apply them to a list of inputs, `layer.apply([a, b])`. Shapes broadcast as in Keras.
+  function add(config?: LayerArgs): Layer;
+  function average(config?: LayerArgs): Layer;
+  function concatenate(config?: ConcatenateLayerArgs): Layer;
+  function dot(config: DotLayerArgs): Layer;
+  function maximum(config?: LayerArgs): Layer;
+  function minimum(config?: LayerArgs): Layer;
+  function multiply(config?: LayerArgs): Layer;
+  /** Exactly two inputs: inputs[0] - inputs[1]. */
+  function subtract(config?: LayerArgs): Layer;
+
+  // Advanced activations.
+  function elu(config?: ELULayerArgs): Layer;
+  function leakyReLU(config?: LeakyReLULayerArgs): Layer;
+  function prelu(config?: PReLULayerArgs): Layer;
+  function reLU(config?: ReLULayerArgs): Layer;
+  function softmax(config?: SoftmaxLayerArgs): Layer;
+  function thresholdedReLU(config?: ThresholdedReLULayerArgs): Layer;
 }
 
 /** As tfjs' tf.input: the symbolic input of a functional model. */

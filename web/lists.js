@@ -2,11 +2,12 @@
 import {Tensor, describeValue, handleOf} from './tensor.js';
 import {checkError, readMeta, wasm} from './wasm.js';
 
-// A Tensor or an array of Tensors as an array; `op` and `what` go into the error message.
-export function toTensorArray(x, op, what) {
+// A Tensor or an array of Tensors as an array; `op` and `what` go into the error message. With allowNull,
+// array entries may be null (masks: "this input has none").
+export function toTensorArray(x, op, what, {allowNull = false} = {}) {
   const xs = Array.isArray(x) ? x : [x];
   xs.forEach((t, i) => {
-    if (!(t instanceof Tensor)) {
+    if (!(t instanceof Tensor) && !(allowNull && t === null && Array.isArray(x))) {
       throw new Error(`${op}: ${what} must be a Tensor or an array of Tensors, got ${describeValue(Array.isArray(x) ? t : x)}` +
                       (Array.isArray(x) ? ` at index ${i}` : ''));
     }
@@ -14,12 +15,21 @@ export function toTensorArray(x, op, what) {
   return xs;
 }
 
-// fn(list) with a C++ TensorList holding the tensors' handles; the list is deleted afterwards.
+// fn(list) with a C++ TensorList holding the tensors' handles (an undefined tensor for a null entry); the
+// list is deleted afterwards.
 export function withTensorList(tensors, op, what, fn) {
   const m = wasm();
   const list = new m.TensorList();
   try {
-    tensors.forEach((t, i) => list.push_back(handleOf(t, op, `${what}[${i}]`)));
+    tensors.forEach((t, i) => {
+      if (t === null) {
+        const none = new m.Tensor();
+        list.push_back(none);
+        none.delete();
+      } else {
+        list.push_back(handleOf(t, op, `${what}[${i}]`));
+      }
+    });
     return fn(list);
   } finally {
     list.delete();

@@ -66,6 +66,9 @@ async function main(): Promise<void> {
   const hidden: km.SymbolicTensor = dense.apply(inp);
   const out = km.layers.dense({units: 2, activation: 'softmax'}).apply(hidden);
   const functional: km.LayersModel = km.model({inputs: inp, outputs: out, name: 'f'});
+  const other: km.SymbolicTensor = km.input({shape: [3]});
+  const merged = km.layers.concatenate({axis: -1}).apply([km.layers.add().apply([inp, other]) as km.SymbolicTensor,
+                                                          km.layers.dot({axes: [1, 1], normalize: true}).apply([inp, other]) as km.SymbolicTensor]);
   const seq: km.Sequential = km.sequential({layers: [km.layers.flatten({inputShape: [2, 2]}),
                                                      km.layers.dropout({rate: 0.1, seed: 1})]});
   seq.add(km.layers.reshape({targetShape: [2, -1]}));
@@ -98,9 +101,11 @@ async function main(): Promise<void> {
   const opts = [km.train.rmsprop(0.01), km.train.adagrad(0.1), km.train.adadelta(), km.train.adamax(), km.Optimizer.fromConfig('nadam')];
   km.dispose([layerOut, evaluated, predicted, cost]);
   functional.dispose();
-  void [wShape, config, outShape, params, losses, step, text, json, layer0, names, opts];
+  void [wShape, config, outShape, params, losses, step, text, json, layer0, names, opts, merged];
   // @ts-expect-error: units is required
   km.layers.dense({activation: 'relu'});
+  // @ts-expect-error: Dot needs its axes
+  km.layers.dot({normalize: true});
   // @ts-expect-error: activation names are checked
   km.layers.activation({activation: 'relux'});
   // @ts-expect-error: dtype names are checked

@@ -3,7 +3,8 @@
 //   C[M x N] (= or +=) op(A)[M x K] * op(B)[K x N] (+ bias[N] broadcast over rows)
 //
 // Row-major with leading dimensions in elements; op(X) is X or X^T as told by trans_*.
-// B is packed once into panels the micro-kernel streams (weights are packed when set, never per call);
+// B is packed into panels the micro-kernel streams; a layer's weights are packed once per value (ops cache
+// the packed copy with the weight's buffer, core/tensor.h), not on every call;
 // A is read in place. M, N, K may be any size >= 0 (tails are handled); K == 0 gives C = bias or 0.
 #pragma once
 

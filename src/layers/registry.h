@@ -19,7 +19,23 @@
   X(Dropout, "dropout")          \
   X(Flatten, "flatten")          \
   X(InputLayer, "inputLayer")    \
-  X(Reshape, "reshape")
+  X(Reshape, "reshape")          \
+  /* merge */                    \
+  X(Add, "add")                  \
+  X(Average, "average")          \
+  X(Concatenate, "concatenate")  \
+  X(Dot, "dot")                  \
+  X(Maximum, "maximum")          \
+  X(Minimum, "minimum")          \
+  X(Multiply, "multiply")        \
+  X(Subtract, "subtract")        \
+  /* activation */               \
+  X(ELU, "elu")                  \
+  X(LeakyReLU, "leakyReLU")      \
+  X(PReLU, "prelu")              \
+  X(ReLU, "reLU")                \
+  X(Softmax, "softmax")          \
+  X(ThresholdedReLU, "thresholdedReLU")
 
 namespace kerasm::layers {
 

@@ -167,7 +167,8 @@ export class Layer {
       throw new Error(`layer '${this.name}'.apply: inputs mix SymbolicTensors and Tensors; pass all of one kind`);
     }
     const xs = toTensorArray(inputs, `layer '${this.name}'.apply`, 'inputs');
-    const masks = kwargs?.mask == null ? [] : toTensorArray(kwargs.mask, `layer '${this.name}'.apply`, 'mask');
+    const masks = kwargs?.mask == null ? [] : toTensorArray(kwargs.mask, `layer '${this.name}'.apply`, 'mask',
+                                                           {allowNull: true});
     const training = !!kwargs?.training;
     const outs = withTensorList(xs, 'apply', 'inputs', (xl) =>
       withTensorList(masks, 'apply', 'mask', (ml) => takeTensors(m.layerApply(h, xl, training, ml))));
@@ -177,12 +178,15 @@ export class Layer {
   // The output masks for inputs and their masks (tfjs' computeMask); null where there is none.
   computeMask(inputs, mask) {
     const xs = toTensorArray(inputs, `layer '${this.name}'.computeMask`, 'inputs');
-    const masks = mask == null ? [] : toTensorArray(mask, `layer '${this.name}'.computeMask`, 'mask');
+    const masks = mask == null ? [] : toTensorArray(mask, `layer '${this.name}'.computeMask`, 'mask', {allowNull: true});
     const h = this._handle('computeMask');
     const out = withTensorList(xs, 'computeMask', 'inputs', (xl) =>
       withTensorList(masks, 'computeMask', 'mask', (ml) => takeTensors(wasm().layerComputeMask(h, xl, ml))));
     if (out.length === 0) return null;
-    return Array.isArray(inputs) ? out : out[0];
+    // One mask per input comes back as the inputs came; a merge layer's one mask for its list of inputs
+    // comes back as a tensor, as tfjs-layers returns it.
+    if (Array.isArray(inputs) && out.length === inputs.length) return out;
+    return out.length === 1 ? out[0] : out;
   }
 
   // Creates the weights for an input shape (null for unknown dimensions); a no-op once built.
