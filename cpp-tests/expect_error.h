@@ -6,6 +6,9 @@
 #include <exception>
 #include <initializer_list>
 #include <string>
+#include <utility>
+
+#include "core/error.h"
 
 namespace kerasm::testing {
 
@@ -26,6 +29,13 @@ std::string ErrorOf(F&& f) {
 
 inline void ExpectContains(const std::string& text, std::initializer_list<const char*> parts) {
   for (const char* p : parts) EXPECT_NE(text.find(p), std::string::npos) << "'" << p << "' not in: " << text;
+}
+
+// f throws a ValueError whose message contains `fragment`.
+template <typename F>
+void ExpectValueError(F&& f, const std::string& fragment) {
+  const std::string message = ErrorOf<ValueError>(std::forward<F>(f));
+  EXPECT_NE(message.find(fragment), std::string::npos) << "'" << fragment << "' not in: " << message;
 }
 
 }  // namespace kerasm::testing

@@ -189,8 +189,9 @@ test('a Keras 2 .h5 written in Keras\' layout loads; weights-only files load by 
 
 // A Keras 3 .keras zip: config.json (Keras 3's serialized form), metadata.json and model.weights.h5
 // with layers/<name>/vars/<i>.
-function keras3ZipOf(model, kerasConfig) {
-  const weightsH5 = writeHdf5((f) => {
+// Keras 3's weights file: layers/<name>/vars/<i>, plus an (empty) optimizer group when asked.
+function keras3WeightsOf(model, {withOptimizer = false} = {}) {
+  return writeHdf5((f) => {
     const layers = f.create_group('layers');
     for (const l of model.layers) {
       const g = layers.create_group(l.name).create_group('vars');
@@ -198,8 +199,12 @@ function keras3ZipOf(model, kerasConfig) {
       values.forEach((v, i) => g.create_dataset({name: String(i), data: v.dataSync(), shape: v.shape, dtype: '<f'}));
       km.dispose(values);
     }
-    f.create_group('optimizer').create_group('vars');
+    if (withOptimizer) f.create_group('optimizer').create_group('vars');
   });
+}
+
+function keras3ZipOf(model, kerasConfig) {
+  const weightsH5 = keras3WeightsOf(model, {withOptimizer: true});
   const enc = (o) => new TextEncoder().encode(JSON.stringify(o));
   return zipSync({
     'metadata.json': enc({keras_version: '3.8.0', date_saved: '2026-12-02@00:00:00'}),
@@ -242,15 +247,7 @@ test('a Keras 3 .keras zip loads with its weights and predicts what tfjs predict
   km.dispose(w);
   comparePredictions(loaded, twin, [null, 3], '.keras vs tfjs');
   // km.loadLayersModel takes .keras URLs too; a Keras 3 weights-only file loads into a built model.
-  const weightsOnly = writeHdf5((f) => {
-    const layers = f.create_group('layers');
-    for (const l of model.layers) {
-      const g = layers.create_group(l.name).create_group('vars');
-      const values = l.getWeights();
-      values.forEach((v, i) => g.create_dataset({name: String(i), data: v.dataSync(), shape: v.shape, dtype: '<f'}));
-      km.dispose(values);
-    }
-  });
+  const weightsOnly = keras3WeightsOf(model);
   const fresh = km.sequential({layers: [
     km.layers.dense({units: 4, inputShape: [3], activation: 'tanh', name: 'dense'}),
     km.layers.dense({units: 2, activation: 'sigmoid', name: 'dense_1'}),

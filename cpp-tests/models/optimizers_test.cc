@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "core/error.h"
+#include "expect_error.h"
 #include "core/rng.h"
 #include "gradcheck.h"
 #include "ops/variable.h"
@@ -282,14 +283,7 @@ TEST(Optimizers, NamesDefaultsAndConfigs) {
   EXPECT_EQ(CreateOptimizer("RMSProp", with_lr_decay)->GetConfig(), with_lr_decay);
 }
 
-void ExpectValueError(const std::function<void()>& f, const std::string& fragment) {
-  try {
-    f();
-    ADD_FAILURE() << "expected ValueError containing: " << fragment;
-  } catch (const ValueError& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
+using testing::ExpectValueError;
 
 TEST(Optimizers, BadNamesAndValues) {
   ExpectValueError([] { CreateOptimizer("adamw"); }, "unknown optimizer 'adamw'");

@@ -10,6 +10,7 @@
 #include <Eigen/Dense>
 
 #include "core/error.h"
+#include "expect_error.h"
 
 namespace kerasm {
 namespace {
@@ -189,14 +190,7 @@ TEST(Initializers, Identity) {
   EXPECT_THROW(Draw("identity", {3, 3, 3}), ValueError);
 }
 
-void ExpectValueError(const std::function<void()>& f, const std::string& fragment) {
-  try {
-    f();
-    ADD_FAILURE() << "expected ValueError containing: " << fragment;
-  } catch (const ValueError& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
+using testing::ExpectValueError;
 
 TEST(Initializers, ConfigsAndErrors) {
   // Serialised form round-trips, with the same draws for the same seed.

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "core/error.h"
+#include "expect_error.h"
 #include "gradcheck.h"
 #include "params/constraints.h"
 #include "params/regularizers.h"
@@ -18,14 +19,7 @@ using params::CreateRegularizer;
 using params::json;
 using testing::RandomTensor;
 
-void ExpectValueError(const std::function<void()>& f, const std::string& fragment) {
-  try {
-    f();
-    ADD_FAILURE() << "expected ValueError containing: " << fragment;
-  } catch (const ValueError& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
+using testing::ExpectValueError;
 
 double Penalty(const Tensor& w, double l1, double l2) {
   double s = 0;

@@ -83,13 +83,18 @@ class ElementwiseMerge : public Layer {
       if (!m.defined()) return {};
     }
     ops::NoGradScope no_grad;
-    Tensor out = masks[0];
-    for (size_t i = 1; i < masks.size(); ++i) out = ops::Maximum(out, masks[i]);
-    return {out};
+    return {Fold(masks, ops::Maximum)};
   }
 
  protected:
   virtual Tensor Merge(const Tensors& inputs) const = 0;
+
+  // op(...op(op(xs[0], xs[1]), xs[2])..., xs[n-1]).
+  static Tensor Fold(const Tensors& xs, Tensor (*op)(const Tensor&, const Tensor&)) {
+    Tensor out = xs[0];
+    for (size_t i = 1; i < xs.size(); ++i) out = op(out, xs[i]);
+    return out;
+  }
 
  private:
   Shape MergedShape(const Shapes& shapes) const {
@@ -125,11 +130,7 @@ class Add : public ElementwiseMerge {
   explicit Add(ConfigReader& config) : ElementwiseMerge(config, -1) {}
 
  protected:
-  Tensor Merge(const Tensors& xs) const override {
-    Tensor out = xs[0];
-    for (size_t i = 1; i < xs.size(); ++i) out = ops::Add(out, xs[i]);
-    return out;
-  }
+  Tensor Merge(const Tensors& xs) const override { return Fold(xs, ops::Add); }
 };
 
 class Subtract : public ElementwiseMerge {
@@ -145,11 +146,7 @@ class Multiply : public ElementwiseMerge {
   explicit Multiply(ConfigReader& config) : ElementwiseMerge(config, -1) {}
 
  protected:
-  Tensor Merge(const Tensors& xs) const override {
-    Tensor out = xs[0];
-    for (size_t i = 1; i < xs.size(); ++i) out = ops::Mul(out, xs[i]);
-    return out;
-  }
+  Tensor Merge(const Tensors& xs) const override { return Fold(xs, ops::Mul); }
 };
 
 class Average : public ElementwiseMerge {
@@ -158,9 +155,7 @@ class Average : public ElementwiseMerge {
 
  protected:
   Tensor Merge(const Tensors& xs) const override {
-    Tensor out = xs[0];
-    for (size_t i = 1; i < xs.size(); ++i) out = ops::Add(out, xs[i]);
-    return ops::ScaleShift(out, 1.f / static_cast<float>(xs.size()));
+    return ops::ScaleShift(Fold(xs, ops::Add), 1.f / static_cast<float>(xs.size()));
   }
 };
 
@@ -169,11 +164,7 @@ class Maximum : public ElementwiseMerge {
   explicit Maximum(ConfigReader& config) : ElementwiseMerge(config, -1) {}
 
  protected:
-  Tensor Merge(const Tensors& xs) const override {
-    Tensor out = xs[0];
-    for (size_t i = 1; i < xs.size(); ++i) out = ops::Maximum(out, xs[i]);
-    return out;
-  }
+  Tensor Merge(const Tensors& xs) const override { return Fold(xs, ops::Maximum); }
 };
 
 class Minimum : public ElementwiseMerge {
@@ -181,11 +172,7 @@ class Minimum : public ElementwiseMerge {
   explicit Minimum(ConfigReader& config) : ElementwiseMerge(config, -1) {}
 
  protected:
-  Tensor Merge(const Tensors& xs) const override {
-    Tensor out = xs[0];
-    for (size_t i = 1; i < xs.size(); ++i) out = ops::Minimum(out, xs[i]);
-    return out;
-  }
+  Tensor Merge(const Tensors& xs) const override { return Fold(xs, ops::Minimum); }
 };
 
 // ---- Concatenate: along `axis` (not the batch axis); every other dimension must agree ---------------------
