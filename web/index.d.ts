@@ -358,6 +358,51 @@ export interface PReLULayerArgs extends LayerArgs {
   /** 1-based axes (after the batch) along which alpha is shared. */
   sharedAxes?: number | number[];
 }
+export interface ConvWindowArgs extends LayerArgs {
+  /** One integer for every spatial axis, or one per axis. */
+  kernelSize: number | number[];
+  strides?: number | number[];
+  /** 'valid' (default) or 'same'; Conv1D also 'causal'. */
+  padding?: 'valid' | 'same' | 'causal';
+  dataFormat?: DataFormat;
+  /** Not together with strides > 1. */
+  dilationRate?: number | number[];
+  activation?: ActivationIdentifier;
+  useBias?: boolean;
+  biasInitializer?: SerializedSpec;
+  biasRegularizer?: SerializedSpec;
+  activityRegularizer?: SerializedSpec;
+  biasConstraint?: SerializedSpec;
+}
+export interface ConvLayerArgs extends ConvWindowArgs {
+  filters: number;
+  /** Input and output channels split into this many independent groups. Default 1. */
+  groups?: number;
+  kernelInitializer?: SerializedSpec;
+  kernelRegularizer?: SerializedSpec;
+  kernelConstraint?: SerializedSpec;
+}
+export interface ConvTransposeLayerArgs extends ConvWindowArgs {
+  filters: number;
+  /** Extra output length per axis (each smaller than its stride); null follows Keras' default rule. */
+  outputPadding?: number | number[] | null;
+  kernelInitializer?: SerializedSpec;
+  kernelRegularizer?: SerializedSpec;
+  kernelConstraint?: SerializedSpec;
+}
+export interface DepthwiseConvLayerArgs extends ConvWindowArgs {
+  /** Output channels per input channel. Default 1. */
+  depthMultiplier?: number;
+  depthwiseInitializer?: SerializedSpec;
+  depthwiseRegularizer?: SerializedSpec;
+  depthwiseConstraint?: SerializedSpec;
+}
+export interface SeparableConvLayerArgs extends DepthwiseConvLayerArgs {
+  filters: number;
+  pointwiseInitializer?: SerializedSpec;
+  pointwiseRegularizer?: SerializedSpec;
+  pointwiseConstraint?: SerializedSpec;
+}
 export interface InputLayerArgs extends LayerArgs {
   sparse?: false;
 }
@@ -474,6 +519,16 @@ export namespace layers {
   function reLU(config?: ReLULayerArgs): Layer;
   function softmax(config?: SoftmaxLayerArgs): Layer;
   function thresholdedReLU(config?: ThresholdedReLULayerArgs): Layer;
+
+  // Convolutions (inputs [batch, spatial..., channels], or channels first).
+  function conv1d(config: ConvLayerArgs): Layer;
+  function conv2d(config: ConvLayerArgs): Layer;
+  function conv3d(config: ConvLayerArgs): Layer;
+  function conv2dTranspose(config: ConvTransposeLayerArgs): Layer;
+  function conv3dTranspose(config: ConvTransposeLayerArgs): Layer;
+  function depthwiseConv2d(config: DepthwiseConvLayerArgs): Layer;
+  function separableConv1d(config: SeparableConvLayerArgs): Layer;
+  function separableConv2d(config: SeparableConvLayerArgs): Layer;
 }
 
 /** As tfjs' tf.input: the symbolic input of a functional model. */

@@ -35,7 +35,16 @@
   X(PReLU, "prelu")              \
   X(ReLU, "reLU")                \
   X(Softmax, "softmax")          \
-  X(ThresholdedReLU, "thresholdedReLU")
+  X(ThresholdedReLU, "thresholdedReLU") \
+  /* convolution */              \
+  X(Conv1D, "conv1d")            \
+  X(Conv2D, "conv2d")            \
+  X(Conv2DTranspose, "conv2dTranspose") \
+  X(Conv3D, "conv3d")            \
+  X(Conv3DTranspose, "conv3dTranspose") \
+  X(DepthwiseConv2D, "depthwiseConv2d") \
+  X(SeparableConv1D, "separableConv1d") \
+  X(SeparableConv2D, "separableConv2d")
 
 namespace kerasm::layers {
 
