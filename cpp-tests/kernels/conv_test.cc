@@ -171,6 +171,9 @@ TEST_P(ConvKernelTest, GroupsAndDepthwise) {
   Check(Make(1, {1, 8, 9}, 3, 6, 3, {1, 3, 3}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}), rng);   // multiplier 2, strided
   Check(Make(1, {1, 9, 9}, 4, 12, 4, {1, 3, 3}, {1, 1, 1}, {1, 2, 2}, {0, 2, 2}), rng);  // multiplier 3, dilated
   Check(Make(1, {3, 4, 5}, 3, 3, 3, {2, 2, 2}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}), rng);   // depthwise 3D
+  // 37 channels: whole vectors and a tail on every target; strided and dilated.
+  Check(Make(2, {1, 7, 8}, 37, 37, 37, {1, 3, 3}, {1, 2, 1}, {1, 1, 1}, {0, 1, 1}), rng);
+  Check(Make(1, {1, 9, 9}, 37, 37, 37, {1, 3, 3}, {1, 1, 1}, {1, 2, 3}, {0, 2, 1}), rng);
 }
 
 TEST_P(ConvKernelTest, PointwiseFastPath) {

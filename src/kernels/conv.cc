@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "core/workspace.h"
+#include "kernels/depthwise.h"
 #include "kernels/gemm.h"
 
 namespace kerasm::kernels {
@@ -81,18 +82,45 @@ void ForEachTap(const ConvGeometry& g, int64_t p, Fn&& fn) {
 }
 
 // panel[r, tap * Cg + c] = x[n, input position of (p0 + r, tap), group * Cg + c], zero outside.
+// With one group and no dilation along W, the kW taps of a (kd, kh) row read kW consecutive input positions,
+// which are also consecutive in the panel: one copy of kW * C floats when they are all inside (a 3x3
+// kernel on 3 channels is then 3 copies of 36 bytes per row, not 9 of 12).
 void Im2Col(const ConvGeometry& g, const float* x_n, int64_t group, int64_t p0, int64_t rows, float* panel) {
   const int64_t cg = g.group_in();
   const int64_t patch = g.patch();
+  const int64_t kW = g.kernel[2], W = g.in[2];
+  const bool runs = g.groups == 1 && g.dilation[2] == 1;
+  const auto bytes = [](int64_t floats) { return static_cast<size_t>(floats) * sizeof(float); };
   for (int64_t r = 0; r < rows; ++r) {
+    const int64_t p = p0 + r;
+    const int64_t ow = p % g.out[2];
+    const int64_t oh = (p / g.out[2]) % g.out[1];
+    const int64_t od = p / (g.out[2] * g.out[1]);
     float* dst = panel + r * patch;
-    ForEachTap(g, p0 + r, [&](int64_t tap, int64_t ipos) {
-      if (ipos < 0) {
-        std::memset(dst + tap * cg, 0, static_cast<size_t>(cg) * sizeof(float));
-      } else {
-        std::memcpy(dst + tap * cg, x_n + ipos * g.in_channels + group * cg, static_cast<size_t>(cg) * sizeof(float));
+    for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
+      const int64_t id = od * g.stride[0] - g.pad[0] + kd * g.dilation[0];
+      for (int64_t kh = 0; kh < g.kernel[1]; ++kh, dst += kW * cg) {
+        const int64_t ih = oh * g.stride[1] - g.pad[1] + kh * g.dilation[1];
+        if (id < 0 || id >= g.in[0] || ih < 0 || ih >= g.in[1]) {
+          std::memset(dst, 0, bytes(kW * cg));
+          continue;
+        }
+        const float* xrow = x_n + (id * g.in[1] + ih) * W * g.in_channels + group * cg;
+        const int64_t iw0 = ow * g.stride[2] - g.pad[2];
+        if (runs && iw0 >= 0 && iw0 + kW <= W) {
+          std::memcpy(dst, xrow + iw0 * g.in_channels, bytes(kW * cg));
+          continue;
+        }
+        for (int64_t kw = 0; kw < kW; ++kw) {
+          const int64_t iw = iw0 + kw * g.dilation[2];
+          if (iw < 0 || iw >= W) {
+            std::memset(dst + kw * cg, 0, bytes(cg));
+          } else {
+            std::memcpy(dst + kw * cg, xrow + iw * g.in_channels, bytes(cg));
+          }
+        }
       }
-    });
+    }
   }
 }
 
@@ -111,10 +139,12 @@ void Col2Im(const ConvGeometry& g, const float* panel, int64_t group, int64_t p0
   }
 }
 
-// ---- depthwise: one input channel per group, `dm` output channels each (channel c * dm + m) ---------------
+// ---- depthwise: one input channel per group, `dm` output channels each (channel c * dm + m); the
+// multiplier-1 forward pass and the multiplier-1 row updates are SIMD (kernels/depthwise.cc) --------------
 
 void DepthwiseForward(const ConvGeometry& g, const float* x, const float* kernel, const float* bias, float* y) {
   const int64_t C = g.in_channels, dm = g.group_out(), cout = g.out_channels, P = g.out_positions();
+  if (dm == 1) return DepthwiseForwardMultiplier1(g, x, kernel, bias, y);
   for (int64_t n = 0; n < g.batch; ++n) {
     const float* x_n = x + n * g.in_positions() * C;
     for (int64_t p = 0; p < P; ++p) {
@@ -128,13 +158,9 @@ void DepthwiseForward(const ConvGeometry& g, const float* x, const float* kernel
         if (ipos < 0) return;
         const float* __restrict xr = x_n + ipos * C;
         const float* __restrict wr = kernel + tap * cout;
-        if (dm == 1) {
-          for (int64_t c = 0; c < C; ++c) yr[c] += xr[c] * wr[c];
-        } else {
-          for (int64_t c = 0; c < C; ++c) {
-            const float xv = xr[c];
-            for (int64_t m = 0; m < dm; ++m) yr[c * dm + m] += xv * wr[c * dm + m];
-          }
+        for (int64_t c = 0; c < C; ++c) {
+          const float xv = xr[c];
+          for (int64_t m = 0; m < dm; ++m) yr[c * dm + m] += xv * wr[c * dm + m];
         }
       });
     }
@@ -153,7 +179,7 @@ void DepthwiseInputGrad(const ConvGeometry& g, const float* dy, const float* ker
         float* __restrict dxr = dx_n + ipos * C;
         const float* __restrict wr = kernel + tap * cout;
         if (dm == 1) {
-          for (int64_t c = 0; c < C; ++c) dxr[c] += dyr[c] * wr[c];
+          MulAddRow(dyr, wr, dxr, C);
         } else {
           for (int64_t c = 0; c < C; ++c) {
             float s = 0.f;
@@ -178,7 +204,7 @@ void DepthwiseFilterGrad(const ConvGeometry& g, const float* x, const float* dy,
         const float* __restrict xr = x_n + ipos * C;
         float* __restrict dkr = dkernel + tap * cout;
         if (dm == 1) {
-          for (int64_t c = 0; c < C; ++c) dkr[c] += xr[c] * dyr[c];
+          MulAddRow(xr, dyr, dkr, C);
         } else {
           for (int64_t c = 0; c < C; ++c) {
             const float xv = xr[c];
