@@ -18,6 +18,22 @@ function constantMask(x, theta) {
 // PReLU's alpha from a seeded draw, so the negative side is not all zeros.
 const ALPHA_INIT = {className: 'RandomUniform', config: {minval: 0.1, maxval: 0.6, seed: 3}};
 
+// Keras 2's local_conv: every output position's patch (rows in (tap, channel) order, as a channels_last
+// slice reshapes) times that position's own kernel, then the bias of that position.
+function localConv(x, kernel, bias, kernelSize, strides) {
+  const outs = [];
+  const spatial = x.shape.slice(1, -1);
+  const out = spatial.map((s, a) => Math.floor((s - kernelSize[a]) / strides[a]) + 1);
+  const count = out.reduce((a, b) => a * b, 1);
+  for (let p = 0; p < count; ++p) {
+    const at = out.length === 1 ? [p] : [Math.floor(p / out[1]), p % out[1]];
+    const patch = tf.slice(x, [0, ...at.map((o, a) => o * strides[a]), 0], [-1, ...kernelSize, -1]).reshape([x.shape[0], -1]);
+    outs.push(patch.matMul(tf.slice(kernel, [p, 0, 0], [1, -1, -1]).squeeze([0])));
+  }
+  const y = tf.stack(outs, 1).reshape([x.shape[0], ...out, -1]);
+  return bias ? y.add(bias) : y;
+}
+
 // Each case: factory config, concrete input shape, and optionally a looser tolerance or an input range.
 const CASES = {
   Dense: [
@@ -138,6 +154,17 @@ const CASES = {
   SeparableConv2D: [
     {label: 'depthMultiplier 2', config: {filters: 3, kernelSize: 3, depthMultiplier: 2, biasInitializer: 'randomUniform'}, input: [2, 5, 5, 2]},
     {label: 'same, stride 2', config: {filters: 4, kernelSize: 2, strides: 2, padding: 'same', biasInitializer: 'randomUniform'}, input: [1, 5, 6, 3]},
+  ],
+  // tfjs-layers has no locally-connected layers: Keras' local_conv written with tfjs ops.
+  LocallyConnected1D: [
+    {label: 'stride 2', config: {filters: 3, kernelSize: 3, strides: 2, biasInitializer: 'randomUniform'}, input: [2, 8, 2],
+     tfjs: false, outputShape: [null, 3, 3], reference: (x, [k, b]) => localConv(x, k, b, [3], [2])},
+  ],
+  LocallyConnected2D: [
+    {label: 'strides [1, 2], tanh', config: {filters: 2, kernelSize: [2, 3], strides: [1, 2], activation: 'tanh',
+                                            biasInitializer: 'randomUniform'},
+     input: [2, 4, 7, 3], tfjs: false, outputShape: [null, 3, 3, 2],
+     reference: (x, [k, b]) => tf.tanh(localConv(x, k, b, [2, 3], [1, 2]))},
   ],
   SeparableConv1D: [
     {label: 'depthMultiplier 2, same', config: {filters: 3, kernelSize: 3, depthMultiplier: 2, padding: 'same', biasInitializer: 'randomUniform'},

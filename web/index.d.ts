@@ -403,6 +403,25 @@ export interface SeparableConvLayerArgs extends DepthwiseConvLayerArgs {
   pointwiseRegularizer?: SerializedSpec;
   pointwiseConstraint?: SerializedSpec;
 }
+export interface LocallyConnectedLayerArgs extends LayerArgs {
+  filters: number;
+  kernelSize: number | number[];
+  strides?: number | number[];
+  /** Only 'valid', as in Keras. */
+  padding?: 'valid';
+  dataFormat?: DataFormat;
+  /** Keras 2's three ways of computing the same function; the weights always have implementation 1's shapes. */
+  implementation?: 1 | 2 | 3;
+  activation?: ActivationIdentifier;
+  useBias?: boolean;
+  kernelInitializer?: SerializedSpec;
+  biasInitializer?: SerializedSpec;
+  kernelRegularizer?: SerializedSpec;
+  biasRegularizer?: SerializedSpec;
+  activityRegularizer?: SerializedSpec;
+  kernelConstraint?: SerializedSpec;
+  biasConstraint?: SerializedSpec;
+}
 export interface InputLayerArgs extends LayerArgs {
   sparse?: false;
 }
@@ -529,6 +548,10 @@ export namespace layers {
   function depthwiseConv2d(config: DepthwiseConvLayerArgs): Layer;
   function separableConv1d(config: SeparableConvLayerArgs): Layer;
   function separableConv2d(config: SeparableConvLayerArgs): Layer;
+
+  // Locally connected: a convolution with a separate kernel at every output position.
+  function locallyConnected1d(config: LocallyConnectedLayerArgs): Layer;
+  function locallyConnected2d(config: LocallyConnectedLayerArgs): Layer;
 }
 
 /** As tfjs' tf.input: the symbolic input of a functional model. */

@@ -228,6 +228,45 @@ Reference ConvRef(RefSpec r) {
   };
 }
 
+// y[n, o, f] = sum_{tap, c} x[n, o * stride + tap, c] * kernel[position(o), row(tap, c), f] + bias[o, f], with
+// row = tap * C + c for channels_last and c * taps + tap for channels_first (Keras' slicing order).
+Reference LocallyConnectedRef(int rank, std::vector<int64_t> kernel, std::vector<int64_t> strides, int64_t filters,
+                              bool channels_first, bool use_bias) {
+  return [=](const Tensors& in, const Tensors& w) {
+    const Grid x = FromTensor(in[0], rank, channels_first);
+    const std::vector<double> k = ToDoubles(w[0]);
+    const std::vector<double> b = use_bias ? ToDoubles(w[1]) : std::vector<double>();
+    std::array<int64_t, 3> kk{1, 1, 1}, st{1, 1, 1};
+    Grid y;
+    y.n = x.n;
+    y.c = filters;
+    for (int a = 0; a < rank; ++a) {
+      kk[Ax(rank, a)] = kernel[a];
+      st[Ax(rank, a)] = strides[a];
+      y.s[Ax(rank, a)] = (x.s[Ax(rank, a)] - kernel[a]) / strides[a] + 1;
+    }
+    const int64_t taps = kk[0] * kk[1] * kk[2], rows = taps * x.c;
+    y.v.assign(static_cast<size_t>(y.n * y.s[0] * y.s[1] * y.s[2] * filters), 0.0);
+    for (int64_t n = 0; n < y.n; ++n)
+      ForPositions(y.s, [&](const std::array<int64_t, 3>& o) {
+        const int64_t pos = (o[0] * y.s[1] + o[1]) * y.s[2] + o[2];
+        for (int64_t f = 0; f < filters; ++f) {
+          double sum = use_bias ? b[pos * filters + f] : 0.0;
+          ForTaps(kk, [&](const std::array<int64_t, 3>& t, int64_t tap) {
+            std::array<int64_t, 3> p;
+            for (int a = 0; a < 3; ++a) p[a] = o[a] * st[a] + t[a];
+            for (int64_t c = 0; c < x.c; ++c) {
+              const int64_t row = channels_first ? c * taps + tap : tap * x.c + c;
+              sum += x.get(n, p, c) * k[(pos * rows + row) * filters + f];
+            }
+          });
+          y.at(n, o, f) = sum;
+        }
+      });
+    return std::vector<std::vector<double>>{ToLayout(y, channels_first)};
+  };
+}
+
 json Ints(const std::vector<int64_t>& v) { return json(v); }
 
 LayerCase Case(const std::string& label, const std::string& cls, RefSpec r, json extra, Shape input, Shapes weights) {
@@ -344,6 +383,20 @@ std::vector<LayerCase> ConvLayerCases() {
   r.strides = {2, 2};
   cases.push_back(Case("SeparableConv2D/strided_channels_first", "SeparableConv2D", r, json::object(), {2, 2, 5, 4},
                        {{3, 2, 2, 1}, {1, 1, 2, 3}}));
+  // Locally connected: each output position has its own kernel rows.
+  cases.push_back({"LocallyConnected1D/valid", "LocallyConnected1D",
+                   {{"filters", 3}, {"kernel_size", {2}}, {"strides", {1}}, {"bias_initializer", "random_uniform"}},
+                   {{2, 5, 2}}, {{4, 4, 3}, {4, 3}}, LocallyConnectedRef(1, {2}, {1}, 3, false, true)});
+  cases.push_back({"LocallyConnected1D/strided_no_bias", "LocallyConnected1D",
+                   {{"filters", 2}, {"kernel_size", {3}}, {"strides", {2}}, {"use_bias", false}, {"implementation", 2}},
+                   {{1, 8, 3}}, {{3, 9, 2}}, LocallyConnectedRef(1, {3}, {2}, 2, false, false)});
+  cases.push_back({"LocallyConnected2D/valid", "LocallyConnected2D",
+                   {{"filters", 2}, {"kernel_size", {2, 2}}, {"strides", {1, 2}}, {"bias_initializer", "random_uniform"}},
+                   {{2, 4, 5, 3}}, {{6, 12, 2}, {3, 2, 2}}, LocallyConnectedRef(2, {2, 2}, {1, 2}, 2, false, true)});
+  cases.push_back({"LocallyConnected2D/channels_first", "LocallyConnected2D",
+                   {{"filters", 3}, {"kernel_size", {2, 3}}, {"data_format", "channels_first"},
+                    {"bias_initializer", "random_uniform"}},
+                   {{1, 2, 3, 4}}, {{4, 12, 3}, {2, 2, 3}}, LocallyConnectedRef(2, {2, 3}, {1, 1}, 3, true, true)});
   return cases;
 }
 

@@ -319,4 +319,19 @@ void ConvFilterGrad(const ConvGeometry& g, const float* x, const float* dy, floa
   }
 }
 
+void ConvPatches(const ConvGeometry& g, const float* x, float* patches) {
+  const int64_t P = g.out_positions(), patch = g.patch();
+  for (int64_t n = 0; n < g.batch; ++n) {
+    Im2Col(g, x + n * g.in_positions() * g.in_channels, 0, 0, P, patches + n * P * patch);
+  }
+}
+
+void ConvPatchesGrad(const ConvGeometry& g, const float* dpatches, float* dx) {
+  const int64_t P = g.out_positions(), patch = g.patch();
+  std::memset(dx, 0, static_cast<size_t>(g.batch * g.in_positions() * g.in_channels) * sizeof(float));
+  for (int64_t n = 0; n < g.batch; ++n) {
+    Col2Im(g, dpatches + n * P * patch, 0, 0, P, dx + n * g.in_positions() * g.in_channels);
+  }
+}
+
 }  // namespace kerasm::kernels

@@ -55,4 +55,11 @@ void ConvInputGrad(const ConvGeometry& g, const float* dy, const float* kernel, 
 // dkernel = the gradient with respect to the kernel (overwrites dkernel).
 void ConvFilterGrad(const ConvGeometry& g, const float* x, const float* dy, float* dkernel);
 
+// patches[n, p, tap * C + c] = x[n, input position of (output position p, tap), c], zero outside: the rows
+// a convolution multiplies, for every output position at once (groups must be 1). The locally-connected
+// layers multiply each position's row by its own kernel.
+void ConvPatches(const ConvGeometry& g, const float* x, float* patches);
+// The transpose: dx[n, i, c] = the sum of the patch gradients read from input position i (overwrites dx).
+void ConvPatchesGrad(const ConvGeometry& g, const float* dpatches, float* dx);
+
 }  // namespace kerasm::kernels

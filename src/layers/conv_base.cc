@@ -45,11 +45,13 @@ std::vector<int64_t> ReadSpatialTuple(ConfigReader& config, const Keys& keys, si
   return v;
 }
 
-ConvBase::ConvBase(ConfigReader& config, int rank, std::vector<std::string> paddings) : Layer(config), rank_(rank) {
+ConvBase::ConvBase(ConfigReader& config, int rank, std::vector<std::string> paddings, bool dilation)
+    : Layer(config), rank_(rank), has_dilation_(dilation) {
   const auto r = static_cast<size_t>(rank);
   kernel_size_ = ReadSpatialTuple(config, "kernel_size", r, {}, 1);
   strides_ = ReadSpatialTuple(config, "strides", r, std::vector<int64_t>(r, 1), 1);
-  dilation_ = ReadSpatialTuple(config, "dilation_rate", r, std::vector<int64_t>(r, 1), 1);
+  dilation_ = dilation ? ReadSpatialTuple(config, "dilation_rate", r, std::vector<int64_t>(r, 1), 1)
+                       : std::vector<int64_t>(r, 1);
   if (*std::max_element(strides_.begin(), strides_.end()) > 1 &&
       *std::max_element(dilation_.begin(), dilation_.end()) > 1) {
     config.Reject("strides", "strides > 1 is not supported together with dilation_rate > 1 (dilation_rate=" +
@@ -146,7 +148,7 @@ json ConvBase::GetConfig() const {
   c["strides"] = strides_;
   c["padding"] = padding_;
   c["data_format"] = channels_first_ ? "channels_first" : "channels_last";
-  c["dilation_rate"] = dilation_;
+  if (has_dilation_) c["dilation_rate"] = dilation_;
   c["activation"] = activation_;
   c["use_bias"] = use_bias_;
   c["bias_initializer"] = params::ToConfig(bias_initializer_);

@@ -20,8 +20,9 @@ std::vector<int64_t> ReadSpatialTuple(ConfigReader& config, const params::Keys& 
 
 class ConvBase : public Layer {
  public:
-  // `kinds`: the padding names this class accepts ("valid", "same", and "causal" for Conv1D).
-  ConvBase(ConfigReader& config, int rank, std::vector<std::string> paddings);
+  // `paddings`: the padding names this class accepts ("valid", "same", and "causal" for Conv1D);
+  // `dilation`: whether it has a dilation_rate argument (the locally-connected layers do not).
+  ConvBase(ConfigReader& config, int rank, std::vector<std::string> paddings, bool dilation = true);
 
   json GetConfig() const override;
 
@@ -48,6 +49,7 @@ class ConvBase : public Layer {
   std::vector<int64_t> kernel_size_, strides_, dilation_;
   std::string padding_;
   bool channels_first_ = false;
+  bool has_dilation_ = true;
   std::string activation_;
   bool use_bias_ = true;
   std::shared_ptr<params::Initializer> bias_initializer_;

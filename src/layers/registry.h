@@ -44,7 +44,10 @@
   X(Conv3DTranspose, "conv3dTranspose") \
   X(DepthwiseConv2D, "depthwiseConv2d") \
   X(SeparableConv1D, "separableConv1d") \
-  X(SeparableConv2D, "separableConv2d")
+  X(SeparableConv2D, "separableConv2d") \
+  /* locally connected */        \
+  X(LocallyConnected1D, "locallyConnected1d") \
+  X(LocallyConnected2D, "locallyConnected2d")
 
 namespace kerasm::layers {
 

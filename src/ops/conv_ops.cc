@@ -208,6 +208,49 @@ Tensor ConvTranspose(const Tensor& x, const Tensor& kernel, const Tensor& bias, 
   return y;
 }
 
+Tensor ExtractPatches(const Tensor& x, const std::vector<int64_t>& kernel_size, const ConvSpec& spec) {
+  const char* op = "extractPatches";
+  CheckFloat(x, op, "input");
+  if (x.rank() < 3 || x.rank() > 5) {
+    Fail<ShapeError>(op, ": input must have rank 3, 4 or 5 ([batch, spatial..., channels]), got shape ", x.shape());
+  }
+  const auto k = static_cast<size_t>(x.rank() - 2);
+  CheckSpec(spec, k, true, op);
+  if (spec.groups != 1) Fail<ValueError>(op, ": groups must be 1, got ", spec.groups);
+  if (kernel_size.size() != k) {
+    Fail<ValueError>(op, ": kernel_size needs ", k, " entries (one per spatial axis), got ", kernel_size.size());
+  }
+  kernels::ConvGeometry g;
+  g.batch = x.dim(0);
+  g.in_channels = x.dim(-1);
+  std::vector<int64_t> in(k), out(k);
+  for (size_t a = 0; a < k; ++a) {
+    if (kernel_size[a] < 1) Fail<ValueError>(op, ": kernel sizes must be >= 1, got ", kernel_size[a]);
+    in[a] = x.shape()[1 + a];
+    const int64_t span = in[a] + spec.pad_before[a] + spec.pad_after[a];
+    const int64_t window = Dilated(kernel_size[a], spec.dilations[a]);
+    if (span < window) {
+      Fail<ShapeError>(op, ": spatial axis ", a, " of the input (shape ", x.shape(), ") is shorter than the window (",
+                       window, ")");
+    }
+    out[a] = (span - window) / spec.strides[a] + 1;
+  }
+  Place(g.in, k, in);
+  Place(g.out, k, out);
+  Place(g.kernel, k, kernel_size);
+  Place(g.stride, k, spec.strides);
+  Place(g.dilation, k, spec.dilations);
+  Place(g.pad, k, spec.pad_before);
+  Tensor patches({g.batch, g.out_positions(), g.patch()});
+  if (patches.size() > 0) kernels::ConvPatches(g, x.f32(), patches.f32());
+  RecordUnaryOut(op, {x}, patches, [x, g](const Tensor& dp) {
+    Tensor dx(x.shape());
+    if (dx.size() > 0) kernels::ConvPatchesGrad(g, dp.f32(), dx.f32());
+    return std::vector<Tensor>{dx};
+  });
+  return patches;
+}
+
 AxisPadding ConvAxisPadding(int64_t in, int64_t kernel, int64_t stride, int64_t dilation, const std::string& padding) {
   const int64_t window = Dilated(kernel, dilation);
   AxisPadding p;

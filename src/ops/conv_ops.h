@@ -29,6 +29,11 @@ Tensor Conv(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Con
 Tensor ConvTranspose(const Tensor& x, const Tensor& kernel, const Tensor& bias, const ConvSpec& spec,
                      const std::vector<int64_t>& output_size);
 
+// The patches a convolution with this kernel size and spec multiplies (groups must be 1): x [N, s1.., C]
+// gives [N, o1 * o2 * .., k1 * k2 * .. * C], each row the (tap, channel) values of one output position,
+// zeros where the padding is. Differentiable with respect to x.
+Tensor ExtractPatches(const Tensor& x, const std::vector<int64_t>& kernel_size, const ConvSpec& spec);
+
 // One axis of Keras' padding modes for a convolution: "valid", "same" (TF's rule: out = ceil(in / stride),
 // the odd zero after), "causal" (all zeros in front, out = in). `out` is the output length (may be <= 0 for
 // valid padding of a short input: callers report it).
