@@ -174,6 +174,9 @@ TEST_P(ConvKernelTest, GroupsAndDepthwise) {
   // 37 channels: whole vectors and a tail on every target; strided and dilated.
   Check(Make(2, {1, 7, 8}, 37, 37, 37, {1, 3, 3}, {1, 2, 1}, {1, 1, 1}, {0, 1, 1}), rng);
   Check(Make(1, {1, 9, 9}, 37, 37, 37, {1, 3, 3}, {1, 1, 1}, {1, 2, 3}, {0, 2, 1}), rng);
+  // The 3x3 register path: stride 2 both ways, odd widths, with and without padding.
+  Check(Make(1, {1, 8, 9}, 8, 8, 8, {1, 3, 3}, {1, 2, 2}, {1, 1, 1}, {0, 1, 1}), rng);
+  Check(Make(2, {1, 5, 11}, 12, 12, 12, {1, 3, 3}, {1, 1, 2}, {1, 1, 1}, {0, 0, 0}), rng);
 }
 
 TEST_P(ConvKernelTest, PointwiseFastPath) {

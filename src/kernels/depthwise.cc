@@ -3,6 +3,8 @@
 // vector width finish with scalar lanes.
 #include "kernels/depthwise.h"
 
+#include <algorithm>
+#include <array>
 #include <vector>
 
 #undef HWY_TARGET_INCLUDE
@@ -28,6 +30,8 @@ void DepthwiseForwardMultiplier1Impl(const ConvGeometry& g, const float* x, cons
   const int64_t C = g.in_channels, W = g.in[2], oW = g.out[2], kW = g.kernel[2];
   const int64_t sw = g.stride[2], pw = g.pad[2], dw = g.dilation[2];
   const int64_t cv = C / N * N;  // channels covered by whole vectors
+  // The rows of a 3x3 kernel in order (kd = 0, kh = 0, 1, 2), so that their taps are 0..8.
+  const bool three_by_three = g.kernel == std::array<int64_t, 3>{1, 3, 3} && g.dilation[1] == 1 && dw == 1;
   std::vector<TapRow> rows;
   rows.reserve(static_cast<size_t>(g.kernel[0] * g.kernel[1]));
   for (int64_t n = 0; n < g.batch; ++n) {
@@ -45,13 +49,45 @@ void DepthwiseForwardMultiplier1Impl(const ConvGeometry& g, const float* x, cons
           }
         }
         float* yrow = y + ((n * g.out[0] + od) * g.out[1] + oh) * oW * C;
+        // A 3x3 kernel with all three rows inside: the interior columns, where every tap is inside, keep the
+        // nine weight vectors of a channel block in registers across the whole row.
+        int64_t in_lo = 0, in_hi = 0;  // interior output columns [in_lo, in_hi)
+        if (three_by_three && rows.size() == 3) {
+          in_lo = std::min(oW, (pw + sw - 1) / sw);
+          in_hi = std::max(in_lo, std::min(oW, W - 3 + pw >= 0 ? (W - 3 + pw) / sw + 1 : 0));
+          for (int64_t c = 0; c < cv; c += N) {
+            const auto w0 = hn::LoadU(d, kernel + 0 * C + c), w1 = hn::LoadU(d, kernel + 1 * C + c);
+            const auto w2 = hn::LoadU(d, kernel + 2 * C + c), w3 = hn::LoadU(d, kernel + 3 * C + c);
+            const auto w4 = hn::LoadU(d, kernel + 4 * C + c), w5 = hn::LoadU(d, kernel + 5 * C + c);
+            const auto w6 = hn::LoadU(d, kernel + 6 * C + c), w7 = hn::LoadU(d, kernel + 7 * C + c);
+            const auto w8 = hn::LoadU(d, kernel + 8 * C + c);
+            const auto b = bias ? hn::LoadU(d, bias + c) : hn::Zero(d);
+            const float* r0 = rows[0].x + c;
+            const float* r1 = rows[1].x + c;
+            const float* r2 = rows[2].x + c;
+            for (int64_t ow = in_lo; ow < in_hi; ++ow) {
+              const int64_t o = (ow * sw - pw) * C;
+              auto acc = hn::MulAdd(hn::LoadU(d, r0 + o), w0, b);
+              acc = hn::MulAdd(hn::LoadU(d, r0 + o + C), w1, acc);
+              acc = hn::MulAdd(hn::LoadU(d, r0 + o + 2 * C), w2, acc);
+              acc = hn::MulAdd(hn::LoadU(d, r1 + o), w3, acc);
+              acc = hn::MulAdd(hn::LoadU(d, r1 + o + C), w4, acc);
+              acc = hn::MulAdd(hn::LoadU(d, r1 + o + 2 * C), w5, acc);
+              acc = hn::MulAdd(hn::LoadU(d, r2 + o), w6, acc);
+              acc = hn::MulAdd(hn::LoadU(d, r2 + o + C), w7, acc);
+              acc = hn::MulAdd(hn::LoadU(d, r2 + o + 2 * C), w8, acc);
+              hn::StoreU(acc, d, yrow + ow * C + c);
+            }
+          }
+        }
         for (int64_t ow = 0; ow < oW; ++ow) {
           // The kw range whose input column is inside: iw = ow * sw - pw + kw * dw in [0, W).
           int64_t kw_lo = 0, kw_hi = kW;
           while (kw_lo < kW && ow * sw - pw + kw_lo * dw < 0) ++kw_lo;
           while (kw_hi > kw_lo && ow * sw - pw + (kw_hi - 1) * dw >= W) --kw_hi;
           float* out = yrow + ow * C;
-          for (int64_t c = 0; c < cv; c += N) {
+          const int64_t c_start = ow >= in_lo && ow < in_hi ? cv : 0;  // whole vectors done above
+          for (int64_t c = c_start; c < cv; c += N) {
             auto acc = bias ? hn::LoadU(d, bias + c) : hn::Zero(d);
             for (const TapRow& r : rows) {
               for (int64_t kw = kw_lo; kw < kw_hi; ++kw) {
