@@ -422,6 +422,19 @@ export interface LocallyConnectedLayerArgs extends LayerArgs {
   kernelConstraint?: SerializedSpec;
   biasConstraint?: SerializedSpec;
 }
+export interface EmbeddingLayerArgs extends LayerArgs {
+  /** Number of rows: indices must lie in [0, inputDim). */
+  inputDim: number;
+  outputDim: number;
+  embeddingsInitializer?: SerializedSpec;
+  embeddingsRegularizer?: SerializedSpec;
+  activityRegularizer?: SerializedSpec;
+  embeddingsConstraint?: SerializedSpec;
+  /** Index 0 is padding: the layer emits the mask indices != 0 for the layers after it. */
+  maskZero?: boolean;
+  /** Keras 2 / tfjs: the sequence length (also the input shape of a Sequential's first layer). */
+  inputLength?: number | number[] | null;
+}
 export interface InputLayerArgs extends LayerArgs {
   sparse?: false;
 }
@@ -552,6 +565,9 @@ export namespace layers {
   // Locally connected: a convolution with a separate kernel at every output position.
   function locallyConnected1d(config: LocallyConnectedLayerArgs): Layer;
   function locallyConnected2d(config: LocallyConnectedLayerArgs): Layer;
+
+  // Embedding: int32 indices [batch, ...] to [batch, ..., outputDim].
+  function embedding(config: EmbeddingLayerArgs): Layer;
 }
 
 /** As tfjs' tf.input: the symbolic input of a functional model. */

@@ -35,6 +35,9 @@ struct LayerCase {
   // Keeps random inputs away from an activation's kinks (|x| >= margin), where finite differences mislead.
   float kink_margin = 0.f;
   float input_scale = 1.f;  // inputs uniform in [-scale, scale]
+  // > 0: the inputs are int32 indices uniform in [0, index_range) (Embedding); only the weights' gradients
+  // are checked then.
+  int64_t index_range = 0;
 };
 
 // gtest prints the label rather than the bytes of the struct.
@@ -44,6 +47,7 @@ std::vector<LayerCase> CoreLayerCases();
 std::vector<LayerCase> MergeLayerCases();
 std::vector<LayerCase> ActivationLayerCases();
 std::vector<LayerCase> ConvLayerCases();
+std::vector<LayerCase> EmbeddingLayerCases();
 
 inline std::vector<LayerCase> AllLayerCases() {
   std::vector<LayerCase> all;
@@ -51,6 +55,7 @@ inline std::vector<LayerCase> AllLayerCases() {
   for (auto& c : MergeLayerCases()) all.push_back(c);
   for (auto& c : ActivationLayerCases()) all.push_back(c);
   for (auto& c : ConvLayerCases()) all.push_back(c);
+  for (auto& c : EmbeddingLayerCases()) all.push_back(c);
   return all;
 }
 

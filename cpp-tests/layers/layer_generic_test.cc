@@ -3,6 +3,7 @@
 // against an independent reference, and input + weight gradients against central finite differences.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "core/error.h"
@@ -25,6 +26,14 @@ bool ComparableKey(const std::string& key) {
 }
 
 Tensor RandomInput(const Shape& shape, uint64_t seed, const LayerCase& c) {
+  if (c.index_range > 0) {
+    Tensor u = RandomTensor(shape, seed, 0.f, static_cast<float>(c.index_range));
+    Tensor idx(shape, DType::kInt32);
+    for (int64_t i = 0; i < u.size(); ++i) {
+      idx.i32()[i] = std::min(static_cast<int32_t>(u.f32()[i]), static_cast<int32_t>(c.index_range - 1));
+    }
+    return idx;
+  }
   Tensor t = RandomTensor(shape, seed, -c.input_scale, c.input_scale);
   for (int64_t i = 0; i < t.size(); ++i) {
     float& v = t.f32()[i];
@@ -122,14 +131,17 @@ TEST_P(LayerGenericTest, GradientsMatchFiniteDifferences) {
   layers::LayerPtr layer = layers::CreateLayer(c.class_name, c.config);
   layer->MaybeBuild(c.input_shapes);
   const auto vars = layer->TrainableWeights();
-  std::vector<Tensor> xs;
-  for (size_t i = 0; i < c.input_shapes.size(); ++i) xs.push_back(RandomInput(c.input_shapes[i], 30 + i, c));
+  std::vector<Tensor> xs, indices;
+  // Index inputs (no gradient) stay fixed; float inputs are arguments of the checked function.
+  for (size_t i = 0; i < c.input_shapes.size(); ++i) {
+    (c.index_range > 0 ? indices : xs).push_back(RandomInput(c.input_shapes[i], 30 + i, c));
+  }
+  const size_t n_in = xs.size();
   for (size_t i = 0; i < vars.size(); ++i) xs.push_back(RandomTensor(vars[i]->shape(), 200 + i, -0.5f, 0.5f));
-  const size_t n_in = c.input_shapes.size();
   // Weights enter as function arguments: each evaluation assigns them, so the tape sees them as sources.
   auto f = [&](const std::vector<Tensor>& args) {
     for (size_t i = 0; i < vars.size(); ++i) vars[i]->Assign(args[n_in + i]);
-    Tensors in(args.begin(), args.begin() + n_in);
+    Tensors in = c.index_range > 0 ? indices : Tensors(args.begin(), args.begin() + n_in);
     Tensors out = layer->Apply(in);
     Tensor y = ops::Reshape(out[0], {-1});
     for (size_t k = 1; k < out.size(); ++k) y = ops::Concat({y, ops::Reshape(out[k], {-1})}, 0);
