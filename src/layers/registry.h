@@ -35,7 +35,16 @@
   X(PReLU, "prelu")              \
   X(ReLU, "reLU")                \
   X(Softmax, "softmax")          \
-  X(ThresholdedReLU, "thresholdedReLU")
+  X(ThresholdedReLU, "thresholdedReLU")       \
+  /* noise, regularization, masking */           \
+  X(ActivityRegularization, "activityRegularization") \
+  X(AlphaDropout, "alphaDropout")                \
+  X(GaussianDropout, "gaussianDropout")          \
+  X(GaussianNoise, "gaussianNoise")              \
+  X(Masking, "masking")                          \
+  X(SpatialDropout1D, "spatialDropout1d")        \
+  X(SpatialDropout2D, "spatialDropout2d")        \
+  X(SpatialDropout3D, "spatialDropout3d")
 
 namespace kerasm::layers {
 
