@@ -216,6 +216,32 @@ test('masking: output, gradient and the mask match tfjs-layers; an incoming mask
   }));
 });
 
+test('in a model, Masking\'s mask passes through the noise layers to the next layer that uses it', () => {
+  // masking -> gaussianNoise -> spatialDropout1d -> dense -> softmax: at inference the noise layers are the
+  // identity and hand the [batch, steps] mask on (as Dense does); Softmax adds -1e9 at masked steps, so those
+  // come out uniform (1 / units) although Dense's bias makes them differ from step to step before.
+  const input = km.input({shape: [4, 3]});
+  const masked = km.layers.masking({maskValue: 0}).apply(input);
+  const noisy = km.layers.spatialDropout1d({rate: 0.5}).apply(km.layers.gaussianNoise({stddev: 0.5}).apply(masked));
+  const dense = km.layers.dense({units: 3, biasInitializer: {className: 'RandomUniform', config: {minval: -2, maxval: 2, seed: 5}}});
+  const model = km.model({inputs: input, outputs: km.layers.softmax({axis: -1}).apply(dense.apply(noisy))});
+  km.tidy(() => tf.tidy(() => {
+    const values = randomValues(2 * 4 * 3, 14, 0.5, 2);
+    for (const step of [1, 6]) values.fill(0, step * 3, step * 3 + 3);  // sample 0 step 1, sample 1 step 2
+    const y = model.predict(km.tensor(values, [2, 4, 3])).dataSync();
+    const [kernel, bias] = dense.getWeights().map((w) => tf.tensor(w.dataSync(), w.shape));
+    const logits = tf.tensor(values, [8, 3]).matMul(kernel).add(bias);
+    const unmasked = tf.softmax(logits).dataSync();
+    for (let i = 0; i < values.length; ++i) {
+      const isMasked = Math.floor(i / 3) === 1 || Math.floor(i / 3) === 6;
+      assert.ok(Math.abs(y[i] - (isMasked ? 1 / 3 : unmasked[i])) < 1e-5, `entry ${i}: ${y[i]}`);
+    }
+    // Without the mask the masked steps would be softmax(bias), which is not uniform.
+    assert.ok(Math.abs(unmasked[3] - 1 / 3) > 0.01);
+  }));
+  model.dispose();
+});
+
 test('activityRegularization adds (l1·Σ|x| + l2·Σx²) / batch to the losses and to a model\'s loss', () => {
   const l1 = 0.05;
   const l2 = 0.2;
