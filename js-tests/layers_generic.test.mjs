@@ -15,6 +15,11 @@ function constantMask(x, theta) {
   return tf.tensor(x.dataSync(), x.shape).greater(theta).cast('float32');
 }
 
+// Masking's [..., 1] keep mask, as a constant outside any gradient.
+function constantStepMask(x, maskValue) {
+  return tf.tensor(x.dataSync(), x.shape).notEqual(maskValue).any(-1, true).cast('float32');
+}
+
 // PReLU's alpha from a seeded draw, so the negative side is not all zeros.
 const ALPHA_INIT = {className: 'RandomUniform', config: {minval: 0.1, maxval: 0.6, seed: 3}};
 
@@ -176,6 +181,35 @@ const CASES = {
      input: [2, 7, 2], tfjs: false, outputShape: [null, 7, 3],
      reference: (x, [depthwise, pointwise, bias]) => tf.separableConv2d(x.expandDims(1), depthwise.expandDims(0),
        pointwise.expandDims(0), 1, 'same').squeeze([1]).add(bias)},
+  ],
+  // Noise, regularization and masking: at inference (what this test runs) the noise layers are the
+  // identity; layers_noise.test.mjs checks their training statistics. tfjs-layers lacks SpatialDropout2D/3D
+  // and ActivityRegularization: the identity is their reference.
+  SpatialDropout1D: [{label: 'rate 0.3', config: {rate: 0.3, seed: 1}, input: [2, 4, 3]}],
+  SpatialDropout2D: [
+    {label: 'channelsLast', config: {rate: 0.3}, input: [2, 3, 3, 2], tfjs: false, outputShape: [null, 3, 3, 2],
+     reference: (x) => x},
+    {label: 'channelsFirst', config: {rate: 0.3, dataFormat: 'channelsFirst'}, input: [2, 2, 3, 3], tfjs: false,
+     outputShape: [null, 2, 3, 3], reference: (x) => x},
+  ],
+  SpatialDropout3D: [
+    {label: 'channelsLast', config: {rate: 0.2}, input: [2, 2, 2, 2, 3], tfjs: false, outputShape: [null, 2, 2, 2, 3],
+     reference: (x) => x},
+    {label: 'channelsFirst', config: {rate: 0.2, dataFormat: 'channelsFirst'}, input: [2, 3, 2, 2, 2], tfjs: false,
+     outputShape: [null, 3, 2, 2, 2], reference: (x) => x},
+  ],
+  GaussianNoise: [{label: 'stddev 0.3', config: {stddev: 0.3}, input: [3, 4]}],
+  GaussianDropout: [{label: 'rate 0.4', config: {rate: 0.4}, input: [2, 3, 4]}],
+  AlphaDropout: [{label: 'rate 0.2', config: {rate: 0.2}, input: [3, 5]}],
+  ActivityRegularization: [
+    {label: 'l1 and l2', config: {l1: 0.01, l2: 0.02}, input: [3, 4], tfjs: false, outputShape: [null, 4],
+     reference: (x) => x},
+  ],
+  // tfjs cannot differentiate its Masking (any() has no gradient): x times the mask as a constant.
+  Masking: [
+    {label: 'default maskValue', config: {}, input: [2, 3, 4], gradReference: (x) => x.mul(constantStepMask(x, 0))},
+    {label: 'maskValue 0.5', config: {maskValue: 0.5}, input: [3, 2, 5],
+     gradReference: (x) => x.mul(constantStepMask(x, 0.5))},
   ],
 };
 

@@ -438,6 +438,49 @@ export interface EmbeddingLayerArgs extends LayerArgs {
 export interface InputLayerArgs extends LayerArgs {
   sparse?: false;
 }
+export interface SpatialDropout1DLayerArgs extends LayerArgs {
+  /** Fraction of the channels to drop, in [0, 1]. */
+  rate: number;
+  seed?: number;
+  /** Accepted as tfjs-layers writes it: only null (the layer picks [batch, 1, channels]). */
+  noiseShape?: null;
+}
+export interface SpatialDropout2DLayerArgs extends LayerArgs {
+  rate: number;
+  dataFormat?: DataFormat;
+  seed?: number;
+}
+export interface SpatialDropout3DLayerArgs extends LayerArgs {
+  rate: number;
+  dataFormat?: DataFormat;
+  seed?: number;
+}
+export interface GaussianNoiseLayerArgs extends LayerArgs {
+  /** Standard deviation of the additive noise, >= 0. */
+  stddev: number;
+  seed?: number;
+}
+export interface GaussianDropoutLayerArgs extends LayerArgs {
+  /** In [0, 1): the multiplicative noise has mean 1 and variance rate / (1 - rate). */
+  rate: number;
+  seed?: number;
+}
+export interface AlphaDropoutLayerArgs extends LayerArgs {
+  /** In [0, 1). */
+  rate: number;
+  /** 1 on the axes that share one decision; null takes the input's size. */
+  noiseShape?: Shape;
+  seed?: number;
+}
+export interface ActivityRegularizationLayerArgs extends LayerArgs {
+  /** Coefficients (>= 0, default 0) of the penalty (l1·Σ|x| + l2·Σx²) / batch size. */
+  l1?: number;
+  l2?: number;
+}
+export interface MaskingLayerArgs extends LayerArgs {
+  /** Steps whose features all equal it are masked (default 0). */
+  maskValue?: number;
+}
 export interface InputConfig {
   /** Without the batch dimension. */
   shape?: Shape;
@@ -568,6 +611,17 @@ export namespace layers {
 
   // Embedding: int32 indices [batch, ...] to [batch, ..., outputDim].
   function embedding(config: EmbeddingLayerArgs): Layer;
+  // Noise, regularization and masking. The dropout and noise layers act only in training
+  // (`apply(x, {training: true})`) and are the identity otherwise; masks pass through them.
+  function activityRegularization(config?: ActivityRegularizationLayerArgs): Layer;
+  function alphaDropout(config: AlphaDropoutLayerArgs): Layer;
+  function gaussianDropout(config: GaussianDropoutLayerArgs): Layer;
+  function gaussianNoise(config: GaussianNoiseLayerArgs): Layer;
+  /** Its output mask ([batch, steps]) marks the steps that are not all maskValue: see computeMask. */
+  function masking(config?: MaskingLayerArgs): Layer;
+  function spatialDropout1d(config: SpatialDropout1DLayerArgs): Layer;
+  function spatialDropout2d(config: SpatialDropout2DLayerArgs): Layer;
+  function spatialDropout3d(config: SpatialDropout3DLayerArgs): Layer;
 }
 
 /** As tfjs' tf.input: the symbolic input of a functional model. */

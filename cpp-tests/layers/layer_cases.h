@@ -48,6 +48,7 @@ std::vector<LayerCase> MergeLayerCases();
 std::vector<LayerCase> ActivationLayerCases();
 std::vector<LayerCase> ConvLayerCases();
 std::vector<LayerCase> EmbeddingLayerCases();
+std::vector<LayerCase> NoiseLayerCases();
 
 inline std::vector<LayerCase> AllLayerCases() {
   std::vector<LayerCase> all;
@@ -56,6 +57,7 @@ inline std::vector<LayerCase> AllLayerCases() {
   for (auto& c : ActivationLayerCases()) all.push_back(c);
   for (auto& c : ConvLayerCases()) all.push_back(c);
   for (auto& c : EmbeddingLayerCases()) all.push_back(c);
+  for (auto& c : NoiseLayerCases()) all.push_back(c);
   return all;
 }
 

@@ -36,20 +36,29 @@
   X(ReLU, "reLU")                \
   X(Softmax, "softmax")          \
   X(ThresholdedReLU, "thresholdedReLU") \
-  /* convolution */              \
-  X(Conv1D, "conv1d")            \
-  X(Conv2D, "conv2d")            \
+  /* convolution */ \
+  X(Conv1D, "conv1d") \
+  X(Conv2D, "conv2d") \
   X(Conv2DTranspose, "conv2dTranspose") \
-  X(Conv3D, "conv3d")            \
+  X(Conv3D, "conv3d") \
   X(Conv3DTranspose, "conv3dTranspose") \
   X(DepthwiseConv2D, "depthwiseConv2d") \
   X(SeparableConv1D, "separableConv1d") \
   X(SeparableConv2D, "separableConv2d") \
-  /* locally connected */        \
+  /* locally connected */ \
   X(LocallyConnected1D, "locallyConnected1d") \
   X(LocallyConnected2D, "locallyConnected2d") \
-  /* embedding */                \
-  X(Embedding, "embedding")
+  /* embedding */ \
+  X(Embedding, "embedding") \
+  /* noise, regularization, masking */ \
+  X(ActivityRegularization, "activityRegularization") \
+  X(AlphaDropout, "alphaDropout") \
+  X(GaussianDropout, "gaussianDropout") \
+  X(GaussianNoise, "gaussianNoise") \
+  X(Masking, "masking") \
+  X(SpatialDropout1D, "spatialDropout1d") \
+  X(SpatialDropout2D, "spatialDropout2d") \
+  X(SpatialDropout3D, "spatialDropout3d")
 
 namespace kerasm::layers {
 
