@@ -141,7 +141,9 @@ TEST_P(PoolKernel, BackwardMatchesReference) {
       for (int64_t i : cells) davg[i] += static_cast<double>(dy[o]) / cells.size();
     });
     std::vector<float> gmax(g.InputSize(), NAN), gavg(g.InputSize(), NAN);
-    kernels::MaxPoolGrad(g, x.data(), dy.data(), gmax.data());
+    std::vector<float> best(g.channels);
+    std::vector<int64_t> where(g.channels);
+    kernels::MaxPoolGrad(g, x.data(), dy.data(), gmax.data(), best.data(), where.data());
     kernels::AvgPoolGrad(g, dy.data(), gavg.data());
     for (int64_t i = 0; i < g.InputSize(); ++i) {
       EXPECT_NEAR(gmax[i], dmax[i], 1e-5) << "ties " << ties << " input " << i;
@@ -174,7 +176,9 @@ TEST(PoolKernelEdges, InfinitiesAndEmptyBatch) {
   EXPECT_EQ(y[0], -inf);
   EXPECT_EQ(y[1], inf);
   const std::vector<float> dy = {5.f, 7.f};
-  kernels::MaxPoolGrad(g, x.data(), dy.data(), dx.data());
+  float best[2];
+  int64_t where[2];
+  kernels::MaxPoolGrad(g, x.data(), dy.data(), dx.data(), best, where);
   EXPECT_EQ(dx, (std::vector<float>{5.f, 0.f, 0.f, 7.f}));  // the all -inf window routes to its first cell
   g.batch = 0;
   kernels::MaxPool(g, nullptr, nullptr);  // nothing to touch

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
-#include <vector>
 
 namespace kerasm::kernels {
 namespace {
@@ -94,13 +93,11 @@ void AvgPool(const PoolGeometry& g, const float* x, float* y) {
   });
 }
 
-void MaxPoolGrad(const PoolGeometry& g, const float* x, const float* dy, float* dx) {
+void MaxPoolGrad(const PoolGeometry& g, const float* x, const float* dy, float* dx, float* best, int64_t* where) {
   const int64_t C = g.channels;
   std::fill(dx, dx + g.InputSize(), 0.f);
-  // The running maximum and the offset of the cell holding it, per channel: the argmax is recomputed here
-  // rather than kept from the forward pass (no [output, window] mask is ever stored).
-  std::vector<float> best(static_cast<size_t>(C));
-  std::vector<int64_t> where(static_cast<size_t>(C));
+  // The argmax is recomputed here rather than kept from the forward pass: no [output, window] mask is ever
+  // stored, only the running maximum and its cell per channel.
   ForEachWindow(g, [&](int64_t out, int64_t base, Range rd, Range rh, Range rw) {
     if (Count(rd, rh, rw) == 0) return;
     const int64_t first = base + CellOffset(g, rd.lo, rh.lo, rw.lo);
@@ -130,17 +127,16 @@ void MaxPoolGrad(const PoolGeometry& g, const float* x, const float* dy, float* 
 void AvgPoolGrad(const PoolGeometry& g, const float* dy, float* dx) {
   const int64_t C = g.channels;
   std::fill(dx, dx + g.InputSize(), 0.f);
-  std::vector<float> share(static_cast<size_t>(C));
   ForEachWindow(g, [&](int64_t out, int64_t base, Range rd, Range rh, Range rw) {
     const int64_t count = Count(rd, rh, rw);
     if (count == 0) return;
     const float inv = 1.f / static_cast<float>(count);
-    for (int64_t c = 0; c < C; ++c) share[c] = dy[out + c] * inv;
+    const float* g_out = dy + out;
     for (int64_t d = rd.lo; d < rd.hi; ++d) {
       for (int64_t h = rh.lo; h < rh.hi; ++h) {
         for (int64_t w = rw.lo; w < rw.hi; ++w) {
           float* dc = dx + base + CellOffset(g, d, h, w);
-          for (int64_t c = 0; c < C; ++c) dc[c] += share[c];
+          for (int64_t c = 0; c < C; ++c) dc[c] += g_out[c] * inv;
         }
       }
     }

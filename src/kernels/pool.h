@@ -26,8 +26,9 @@ void MaxPool(const PoolGeometry& g, const float* x, float* y);
 // y = mean over the window's cells inside the input; a window with none gives 0.
 void AvgPool(const PoolGeometry& g, const float* x, float* y);
 // dx (overwritten) = dy scattered to the first maximum of each window in window order (D, then H, then W),
-// recomputed from x, as TF routes a max-pool gradient.
-void MaxPoolGrad(const PoolGeometry& g, const float* x, const float* dy, float* dx);
+// recomputed from x, as TF routes a max-pool gradient. best and where are scratch of `channels` entries each
+// (the running maximum per channel and the offset of its cell).
+void MaxPoolGrad(const PoolGeometry& g, const float* x, const float* dy, float* dx, float* best, int64_t* where);
 // dx (overwritten) = dy / count spread over each window's cells inside the input.
 void AvgPoolGrad(const PoolGeometry& g, const float* dy, float* dx);
 

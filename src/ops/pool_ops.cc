@@ -1,6 +1,9 @@
 // maxPool / avgPool: argument checks, the [N, D, H, W, C] view for the kernels, and the tape records.
 #include "ops/pool_ops.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "core/error.h"
 #include "kernels/pool.h"
 #include "ops/op_util.h"
@@ -84,7 +87,9 @@ Tensor Pool(PoolKind kind, const Tensor& x, const std::vector<int64_t>& pool_siz
     Tensor dx(x.shape());
     if (dx.size() > 0) {
       if (kind == PoolKind::kMax) {
-        kernels::MaxPoolGrad(g, x.f32(), dy.f32(), dx.f32());
+        std::vector<float> best(static_cast<size_t>(g.channels));
+        std::vector<int64_t> where(static_cast<size_t>(g.channels));
+        kernels::MaxPoolGrad(g, x.f32(), dy.f32(), dx.f32(), best.data(), where.data());
       } else {
         kernels::AvgPoolGrad(g, dy.f32(), dx.f32());
       }
