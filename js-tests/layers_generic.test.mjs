@@ -211,6 +211,58 @@ const CASES = {
     {label: 'maskValue 0.5', config: {maskValue: 0.5}, input: [3, 2, 5],
      gradReference: (x) => x.mul(constantStepMask(x, 0.5))},
   ],
+  // pooling (random inputs have no ties, so the max-pool gradients do not depend on the tie rule). tfjs'
+  // same-padded average-pool gradient and some of its 3D max-pool gradients disagree with its own forward:
+  // layers_pooling.test.mjs checks those against explicit padding; the cases here are ones tfjs gets right.
+  AveragePooling1D: [
+    {label: 'default', config: {}, input: [2, 6, 3]},
+    {label: 'overlapping, strides 1', config: {poolSize: 3, strides: 1}, input: [2, 5, 2]},
+  ],
+  AveragePooling2D: [
+    {label: 'default', config: {}, input: [2, 4, 5, 3]},
+    {label: 'strides, channelsFirst', config: {poolSize: [3, 2], strides: [2, 1], dataFormat: 'channelsFirst'},
+     input: [2, 3, 5, 4]},
+  ],
+  AveragePooling3D: [
+    {label: 'default', config: {}, input: [1, 4, 4, 5, 2]},
+    {label: 'strides', config: {poolSize: [2, 3, 2], strides: [1, 2, 2]}, input: [1, 3, 5, 4, 2]},
+  ],
+  GlobalAveragePooling1D: [{label: 'default', config: {}, input: [2, 5, 3]}],
+  GlobalAveragePooling2D: [
+    {label: 'default', config: {}, input: [2, 4, 5, 3]},
+    {label: 'channelsFirst', config: {dataFormat: 'channelsFirst'}, input: [2, 3, 4, 5]},
+  ],
+  // tfjs-layers has no 3D global poolings: the mean over the spatial axes is the reference.
+  GlobalAveragePooling3D: [
+    {label: 'default', config: {}, input: [2, 3, 4, 2, 3], tfjs: false, outputShape: [null, 3],
+     reference: (x) => x.mean([1, 2, 3])},
+    {label: 'channelsFirst keepdims', config: {dataFormat: 'channelsFirst', keepdims: true}, input: [2, 3, 4, 2, 3],
+     tfjs: false, outputShape: [null, 3, 1, 1, 1], reference: (x) => x.mean([2, 3, 4], true)},
+  ],
+  GlobalMaxPooling1D: [{label: 'default', config: {}, input: [2, 5, 3]}],
+  GlobalMaxPooling2D: [
+    {label: 'default', config: {}, input: [2, 4, 5, 3]},
+    {label: 'channelsFirst', config: {dataFormat: 'channelsFirst'}, input: [2, 3, 4, 5]},
+  ],
+  GlobalMaxPooling3D: [
+    {label: 'default', config: {}, input: [2, 3, 4, 2, 3], tfjs: false, outputShape: [null, 3],
+     reference: (x) => x.max([1, 2, 3])},
+    {label: 'channelsFirst keepdims', config: {dataFormat: 'channelsFirst', keepdims: true}, input: [2, 3, 4, 2, 3],
+     tfjs: false, outputShape: [null, 3, 1, 1, 1], reference: (x) => x.max([2, 3, 4], true)},
+  ],
+  MaxPooling1D: [
+    {label: 'default', config: {}, input: [2, 6, 3]},
+    {label: 'same, strides 3', config: {poolSize: 2, strides: 3, padding: 'same'}, input: [2, 7, 2]},
+  ],
+  MaxPooling2D: [
+    {label: 'default', config: {}, input: [2, 4, 5, 3]},
+    {label: 'same, channelsFirst', config: {poolSize: [3, 2], strides: [2, 1], padding: 'same', dataFormat: 'channelsFirst'},
+     input: [2, 3, 5, 4]},
+  ],
+  MaxPooling3D: [
+    {label: 'default', config: {}, input: [1, 4, 4, 5, 2]},
+    {label: 'valid, strides', config: {poolSize: [3, 2, 2], strides: [2, 1, 2]}, input: [2, 5, 3, 4, 1]},
+  ],
 };
 
 test('every registered layer has a factory and generic test cases', () => {

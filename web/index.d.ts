@@ -622,6 +622,35 @@ export namespace layers {
   function spatialDropout1d(config: SpatialDropout1DLayerArgs): Layer;
   function spatialDropout2d(config: SpatialDropout2DLayerArgs): Layer;
   function spatialDropout3d(config: SpatialDropout3DLayerArgs): Layer;
+  // pooling
+  /** MaxPooling1D/2D/3D and AveragePooling1D/2D/3D (Keras: pool_size, strides, padding, data_format). */
+  interface PoolingLayerArgs extends LayerArgs {
+    /** One size for every spatial axis, or one per axis. Default 2. */
+    poolSize?: number | number[];
+    /** Default (and null): poolSize. */
+    strides?: number | number[] | null;
+    /** 'same' pads as TF does (out = ceil(in / stride)); an average counts only the cells inside the input. */
+    padding?: 'valid' | 'same';
+    dataFormat?: DataFormat;
+  }
+  /** GlobalMaxPooling1D/2D/3D and GlobalAveragePooling1D/2D/3D; the 1D ones reduce over unmasked steps. */
+  interface GlobalPoolingLayerArgs extends LayerArgs {
+    dataFormat?: DataFormat;
+    /** Keep the pooled axes with size 1. Default false. */
+    keepdims?: boolean;
+  }
+  function averagePooling1d(config?: PoolingLayerArgs): Layer;
+  function averagePooling2d(config?: PoolingLayerArgs): Layer;
+  function averagePooling3d(config?: PoolingLayerArgs): Layer;
+  function globalAveragePooling1d(config?: GlobalPoolingLayerArgs): Layer;
+  function globalAveragePooling2d(config?: GlobalPoolingLayerArgs): Layer;
+  function globalAveragePooling3d(config?: GlobalPoolingLayerArgs): Layer;
+  function globalMaxPooling1d(config?: GlobalPoolingLayerArgs): Layer;
+  function globalMaxPooling2d(config?: GlobalPoolingLayerArgs): Layer;
+  function globalMaxPooling3d(config?: GlobalPoolingLayerArgs): Layer;
+  function maxPooling1d(config?: PoolingLayerArgs): Layer;
+  function maxPooling2d(config?: PoolingLayerArgs): Layer;
+  function maxPooling3d(config?: PoolingLayerArgs): Layer;
 }
 
 /** As tfjs' tf.input: the symbolic input of a functional model. */

@@ -49,6 +49,7 @@ std::vector<LayerCase> ActivationLayerCases();
 std::vector<LayerCase> ConvLayerCases();
 std::vector<LayerCase> EmbeddingLayerCases();
 std::vector<LayerCase> NoiseLayerCases();
+std::vector<LayerCase> PoolingLayerCases();
 
 inline std::vector<LayerCase> AllLayerCases() {
   std::vector<LayerCase> all;
@@ -58,6 +59,7 @@ inline std::vector<LayerCase> AllLayerCases() {
   for (auto& c : ConvLayerCases()) all.push_back(c);
   for (auto& c : EmbeddingLayerCases()) all.push_back(c);
   for (auto& c : NoiseLayerCases()) all.push_back(c);
+  for (auto& c : PoolingLayerCases()) all.push_back(c);
   return all;
 }
 

@@ -58,7 +58,20 @@
   X(Masking, "masking") \
   X(SpatialDropout1D, "spatialDropout1d") \
   X(SpatialDropout2D, "spatialDropout2d") \
-  X(SpatialDropout3D, "spatialDropout3d")
+  X(SpatialDropout3D, "spatialDropout3d") \
+  /* pooling */ \
+  X(AveragePooling1D, "averagePooling1d") \
+  X(AveragePooling2D, "averagePooling2d") \
+  X(AveragePooling3D, "averagePooling3d") \
+  X(GlobalAveragePooling1D, "globalAveragePooling1d") \
+  X(GlobalAveragePooling2D, "globalAveragePooling2d") \
+  X(GlobalAveragePooling3D, "globalAveragePooling3d") \
+  X(GlobalMaxPooling1D, "globalMaxPooling1d") \
+  X(GlobalMaxPooling2D, "globalMaxPooling2d") \
+  X(GlobalMaxPooling3D, "globalMaxPooling3d") \
+  X(MaxPooling1D, "maxPooling1d") \
+  X(MaxPooling2D, "maxPooling2d") \
+  X(MaxPooling3D, "maxPooling3d")
 
 namespace kerasm::layers {
 
