@@ -43,12 +43,14 @@ inline void PrintTo(const LayerCase& c, std::ostream* os) { *os << c.label; }
 std::vector<LayerCase> CoreLayerCases();
 std::vector<LayerCase> MergeLayerCases();
 std::vector<LayerCase> ActivationLayerCases();
+std::vector<LayerCase> ReshapingLayerCases();
 
 inline std::vector<LayerCase> AllLayerCases() {
   std::vector<LayerCase> all;
   for (auto& c : CoreLayerCases()) all.push_back(c);
   for (auto& c : MergeLayerCases()) all.push_back(c);
   for (auto& c : ActivationLayerCases()) all.push_back(c);
+  for (auto& c : ReshapingLayerCases()) all.push_back(c);
   return all;
 }
 

@@ -35,7 +35,19 @@
   X(PReLU, "prelu")              \
   X(ReLU, "reLU")                \
   X(Softmax, "softmax")          \
-  X(ThresholdedReLU, "thresholdedReLU")
+  X(ThresholdedReLU, "thresholdedReLU")  \
+  /* reshaping */                         \
+  X(Cropping1D, "cropping1d")             \
+  X(Cropping2D, "cropping2D")             \
+  X(Cropping3D, "cropping3d")             \
+  X(Permute, "permute")                   \
+  X(RepeatVector, "repeatVector")         \
+  X(UpSampling1D, "upSampling1d")         \
+  X(UpSampling2D, "upSampling2d")         \
+  X(UpSampling3D, "upSampling3d")         \
+  X(ZeroPadding1D, "zeroPadding1d")       \
+  X(ZeroPadding2D, "zeroPadding2d")       \
+  X(ZeroPadding3D, "zeroPadding3d")
 
 namespace kerasm::layers {
 
