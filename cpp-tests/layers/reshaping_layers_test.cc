@@ -237,6 +237,7 @@ TEST(ReshapingLayers, EveryFormOfAnAmountMeansTheSame) {
   EXPECT_EQ(up2["interpolation"], "nearest");
   EXPECT_EQ(up2["data_format"], "channels_last");
   EXPECT_EQ(CreateLayer("UpSampling3D", {{"size", 3}})->GetConfig()["size"], json({3, 3, 3}));
+  EXPECT_EQ(CreateLayer("UpSampling2D", {{"interpolation", "Bilinear"}})->GetConfig()["interpolation"], "bilinear");
   // No data_format where Keras has none.
   EXPECT_FALSE(CreateLayer("Cropping1D", json::object())->GetConfig().contains("data_format"));
   EXPECT_FALSE(CreateLayer("UpSampling1D", json::object())->GetConfig().contains("data_format"));

@@ -3,6 +3,7 @@
 // come from the tape. Arguments and their checks follow Keras 3. None of them propagates masks (Keras'
 // do not either): a mask over the old spatial axes would not fit the new ones.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -243,6 +244,8 @@ class UpSampling : public SpatialLayer<K> {
     size_ = ReadFactors(config, "size", K, 2);
     if (K == 2) {
       interpolation_ = config.String("interpolation", "nearest");
+      // Keras lower-cases the name ("Bilinear" is bilinear).
+      for (char& ch : interpolation_) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       if (interpolation_ == "bicubic" || interpolation_ == "lanczos3" || interpolation_ == "lanczos5") {
         config.Reject("interpolation", "only 'nearest' and 'bilinear' interpolation are supported");
       }
