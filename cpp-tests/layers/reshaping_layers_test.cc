@@ -258,6 +258,8 @@ TEST(ReshapingLayers, BadArgumentsNameTheLayerAndValue) {
                  {"ZeroPadding3D", "padding=\"same\""});
   ExpectContains(ErrorOf<ValueError>([] { CreateLayer("UpSampling2D", {{"size", 0}}); }),
                  {"UpSampling2D", "positive", "size=0"});
+  ExpectContains(ErrorOf<ValueError>([] { CreateLayer("UpSampling1D", {{"size", 1.5}}); }),
+                 {"UpSampling1D", "size must be a positive integer. Received: size=1.5"});
   ExpectContains(ErrorOf<ValueError>([] { CreateLayer("UpSampling3D", {{"size", {2, 2}}}); }),
                  {"UpSampling3D", "list of 3", "size=[2,2]"});
   ExpectContains(ErrorOf<ValueError>([] { CreateLayer("UpSampling2D", {{"interpolation", "bicubic"}}); }),

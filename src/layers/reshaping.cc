@@ -83,7 +83,10 @@ std::vector<int64_t> ReadFactors(ConfigReader& config, const char* key, int axes
       if (ok) out[i] = v[i].get<int64_t>();
     }
   }
-  if (!ok) config.Invalid(key, "must be a positive integer or a list of " + std::to_string(axes) + " of them");
+  if (!ok) {
+    config.Invalid(key, axes == 1 ? std::string("must be a positive integer")
+                                  : "must be a positive integer or a list of " + std::to_string(axes) + " of them");
+  }
   return out;
 }
 
