@@ -20,6 +20,27 @@ function constantStepMask(x, maskValue) {
   return tf.tensor(x.dataSync(), x.shape).notEqual(maskValue).any(-1, true).cast('float32');
 }
 
+// Each entry of x `times` times along `axis` (nearest upsampling): a gather of index floor(i / times).
+function repeatEach(x, axis, times) {
+  const indices = Array.from({length: x.shape[axis] * times}, (_, i) => Math.floor(i / times));
+  return tf.gather(x, tf.tensor1d(indices, 'int32'), axis);
+}
+
+// Half-pixel bilinear upsampling of channels-last x by integer `size`, as interpolation matrices:
+// A[i][k] = max(0, 1 - |src_i - k|), src_i = clamp((i + 0.5) / s - 0.5, 0, n - 1); y = A_h . x . A_w^T.
+function bilinearFormula(x, size) {
+  const matrix = (n, s) => tf.tensor2d(Array.from({length: n * s}, (_, i) => {
+    const src = Math.min(Math.max((i + 0.5) / s - 0.5, 0), n - 1);
+    return Array.from({length: n}, (_, k) => Math.max(0, 1 - Math.abs(src - k)));
+  }));
+  const [b, h, w, c] = x.shape;
+  const ah = matrix(h, size[0]);
+  const aw = matrix(w, size[1]);
+  const rows = tf.matMul(x.transpose([0, 3, 2, 1]).reshape([-1, h]), ah, false, true);  // [b*c*w, H]
+  const cols = tf.matMul(rows.reshape([b, c, w, h * size[0]]).transpose([0, 1, 3, 2]).reshape([-1, w]), aw, false, true);
+  return cols.reshape([b, c, h * size[0], w * size[1]]).transpose([0, 2, 3, 1]);
+}
+
 // PReLU's alpha from a seeded draw, so the negative side is not all zeros.
 const ALPHA_INIT = {className: 'RandomUniform', config: {minval: 0.1, maxval: 0.6, seed: 3}};
 
@@ -262,6 +283,77 @@ const CASES = {
   MaxPooling3D: [
     {label: 'default', config: {}, input: [1, 4, 4, 5, 2]},
     {label: 'valid, strides', config: {poolSize: [3, 2, 2], strides: [2, 1, 2]}, input: [2, 5, 3, 4, 1]},
+  ],
+  // Reshaping layers. tfjs-layers has only the 2D ones (and Permute, RepeatVector): the 1D and 3D ones are
+  // checked against slice / pad / gather written from the Keras formula.
+  Cropping1D: [
+    {label: 'default [1, 1]', config: {}, input: [2, 5, 3], tfjs: false, outputShape: [null, 3, 3],
+     reference: (x) => x.slice([0, 1, 0], [-1, 3, -1])},
+    {label: '[2, 0]', config: {cropping: [2, 0]}, input: [2, 6, 3], tfjs: false, outputShape: [null, 4, 3],
+     reference: (x) => x.slice([0, 2, 0], [-1, 4, -1])},
+  ],
+  Cropping2D: [
+    {label: '[[1, 0], [2, 1]]', config: {cropping: [[1, 0], [2, 1]]}, input: [2, 4, 5, 3]},
+    {label: 'symmetric, channelsFirst', config: {cropping: [1, 2], dataFormat: 'channelsFirst'}, input: [2, 3, 4, 6]},
+  ],
+  Cropping3D: [
+    {label: 'default', config: {}, input: [1, 3, 4, 3, 2], tfjs: false, outputShape: [null, 1, 2, 1, 2],
+     reference: (x) => x.slice([0, 1, 1, 1, 0], [-1, 1, 2, 1, -1])},
+    {label: 'per side, channelsFirst', config: {cropping: [[0, 1], 1, [2, 0]], dataFormat: 'channelsFirst'},
+     input: [1, 2, 3, 4, 5], tfjs: false, outputShape: [null, 2, 2, 2, 3],
+     reference: (x) => x.slice([0, 0, 0, 1, 2], [-1, -1, 2, 2, 3])},
+  ],
+  Permute: [
+    {label: '[2, 1]', config: {dims: [2, 1]}, input: [2, 3, 4]},
+    {label: '[3, 1, 2]', config: {dims: [3, 1, 2]}, input: [2, 2, 3, 4]},
+  ],
+  RepeatVector: [{label: 'n 3', config: {n: 3}, input: [2, 4]}],
+  UpSampling1D: [
+    {label: 'default 2', config: {}, input: [2, 3, 2], tfjs: false, outputShape: [null, 6, 2],
+     reference: (x) => repeatEach(x, 1, 2)},
+    {label: 'size 3', config: {size: 3}, input: [1, 4, 3], tfjs: false, outputShape: [null, 12, 3],
+     reference: (x) => repeatEach(x, 1, 3)},
+  ],
+  UpSampling2D: [
+    // tfjs' resizeNearestNeighbor gradient is wrong for more than one image or channel: the same repeat as
+    // gathers gives the gradient.
+    {label: 'nearest [2, 3]', config: {size: [2, 3]}, input: [2, 2, 3, 2],
+     gradReference: (x) => repeatEach(repeatEach(x, 1, 2), 2, 3)},
+    {label: 'nearest, channelsFirst', config: {size: [2, 2], dataFormat: 'channelsFirst'}, input: [1, 2, 3, 2],
+     gradReference: (x) => repeatEach(repeatEach(x, 2, 2), 3, 2)},
+    // Keras 3's bilinear samples at half-pixel centres; tfjs-layers' does not (layers_reshaping.test.mjs).
+    // tfjs' own resizeBilinear with halfPixelCenters is the forward oracle; its gradient is broken for
+    // non-square images, so the tent-weight formula gives the gradient.
+    {label: 'bilinear [2, 3]', config: {size: [2, 3], interpolation: 'bilinear'}, input: [2, 3, 4, 2], tfjs: false,
+     outputShape: [null, 6, 12, 2], reference: (x) => tf.image.resizeBilinear(x, [6, 12], false, true),
+     gradReference: (x) => bilinearFormula(x, [2, 3])},
+    {label: 'bilinear, channelsFirst', config: {size: [3, 2], interpolation: 'bilinear', dataFormat: 'channelsFirst'},
+     input: [1, 2, 3, 4], tfjs: false, outputShape: [null, 2, 9, 8],
+     reference: (x) => tf.image.resizeBilinear(x.transpose([0, 2, 3, 1]), [9, 8], false, true).transpose([0, 3, 1, 2]),
+     gradReference: (x) => bilinearFormula(x.transpose([0, 2, 3, 1]), [3, 2]).transpose([0, 3, 1, 2])},
+  ],
+  UpSampling3D: [
+    {label: 'default', config: {}, input: [1, 2, 2, 1, 2], tfjs: false, outputShape: [null, 4, 4, 2, 2],
+     reference: (x) => repeatEach(repeatEach(repeatEach(x, 1, 2), 2, 2), 3, 2)},
+    {label: '[1, 3, 2], channelsFirst', config: {size: [1, 3, 2], dataFormat: 'channelsFirst'}, input: [1, 2, 2, 1, 3],
+     tfjs: false, outputShape: [null, 2, 2, 3, 6], reference: (x) => repeatEach(repeatEach(x, 3, 3), 4, 2)},
+  ],
+  ZeroPadding1D: [
+    {label: 'default', config: {}, input: [2, 3, 2], tfjs: false, outputShape: [null, 5, 2],
+     reference: (x) => x.pad([[0, 0], [1, 1], [0, 0]])},
+    {label: '[0, 2], channelsFirst', config: {padding: [0, 2], dataFormat: 'channelsFirst'}, input: [2, 3, 4],
+     tfjs: false, outputShape: [null, 3, 6], reference: (x) => x.pad([[0, 0], [0, 0], [0, 2]])},
+  ],
+  ZeroPadding2D: [
+    {label: '[[1, 2], [0, 1]]', config: {padding: [[1, 2], [0, 1]]}, input: [2, 3, 2, 2]},
+    {label: 'symmetric, channelsFirst', config: {padding: [2, 1], dataFormat: 'channelsFirst'}, input: [1, 2, 3, 2]},
+  ],
+  ZeroPadding3D: [
+    {label: 'default', config: {}, input: [1, 2, 2, 1, 2], tfjs: false, outputShape: [null, 4, 4, 3, 2],
+     reference: (x) => x.pad([[0, 0], [1, 1], [1, 1], [1, 1], [0, 0]])},
+    {label: 'per side, channelsFirst', config: {padding: [[0, 1], [2, 0], [1, 1]], dataFormat: 'channelsFirst'},
+     input: [1, 2, 2, 1, 2], tfjs: false, outputShape: [null, 2, 3, 3, 4],
+     reference: (x) => x.pad([[0, 0], [0, 0], [0, 1], [2, 0], [1, 1]])},
   ],
 };
 

@@ -435,6 +435,68 @@ export interface EmbeddingLayerArgs extends LayerArgs {
   /** Keras 2 / tfjs: the sequence length (also the input shape of a Sequential's first layer). */
   inputLength?: number | number[] | null;
 }
+/** An amount for both sides of one axis, or [before, after]. */
+export type SideAmount = number | [number, number];
+/** Per-side amounts of a 1D layer: one for both sides, or [before, after]. */
+export type SideAmounts1D = SideAmount;
+/** One number for every side, or one entry per spatial axis, each a number or [before, after]. */
+export type SideAmounts2D = number | [SideAmount, SideAmount];
+export type SideAmounts3D = number | [SideAmount, SideAmount, SideAmount];
+export interface Cropping1DLayerArgs extends LayerArgs {
+  /** Entries removed at the start and end of the steps axis. Default [1, 1]. */
+  cropping?: SideAmounts1D;
+}
+export interface Cropping2DLayerArgs extends LayerArgs {
+  /** [[top, bottom], [left, right]], [symmetricHeight, symmetricWidth] or one number. Default none. */
+  cropping?: SideAmounts2D;
+  dataFormat?: DataFormat;
+}
+export interface Cropping3DLayerArgs extends LayerArgs {
+  /** Per spatial axis, [before, after] or one number; or one number for all. Default 1 everywhere. */
+  cropping?: SideAmounts3D;
+  dataFormat?: DataFormat;
+}
+export interface ZeroPadding1DLayerArgs extends LayerArgs {
+  /** Zeros added at the start and end of the steps axis. Default [1, 1]. */
+  padding?: SideAmounts1D;
+  /** Keras 3's: channelsFirst pads the last axis. */
+  dataFormat?: DataFormat;
+}
+export interface ZeroPadding2DLayerArgs extends LayerArgs {
+  /** [[top, bottom], [left, right]], [symmetricHeight, symmetricWidth] or one number. Default 1. */
+  padding?: SideAmounts2D;
+  dataFormat?: DataFormat;
+}
+export interface ZeroPadding3DLayerArgs extends LayerArgs {
+  padding?: SideAmounts3D;
+  dataFormat?: DataFormat;
+}
+export interface UpSampling1DLayerArgs extends LayerArgs {
+  /** Copies of each step. Default 2. */
+  size?: number;
+}
+export interface UpSampling2DLayerArgs extends LayerArgs {
+  /** Factors for rows and columns, or one for both. Default [2, 2]. */
+  size?: number | [number, number];
+  dataFormat?: DataFormat;
+  /**
+   * 'bilinear' samples at half-pixel centres as Keras 3 does (tfjs-layers' upSampling2d does not, so the
+   * two differ by a fraction of a pixel).
+   */
+  interpolation?: 'nearest' | 'bilinear';
+}
+export interface UpSampling3DLayerArgs extends LayerArgs {
+  size?: number | [number, number, number];
+  dataFormat?: DataFormat;
+}
+export interface PermuteLayerArgs extends LayerArgs {
+  /** A permutation of 1..rank-1: output axis i + 1 is input axis dims[i] (the batch axis stays). */
+  dims: number[];
+}
+export interface RepeatVectorLayerArgs extends LayerArgs {
+  /** Copies: [batch, features] becomes [batch, n, features]. */
+  n: number;
+}
 export interface InputLayerArgs extends LayerArgs {
   sparse?: false;
 }
@@ -651,6 +713,20 @@ export namespace layers {
   function maxPooling1d(config?: PoolingLayerArgs): Layer;
   function maxPooling2d(config?: PoolingLayerArgs): Layer;
   function maxPooling3d(config?: PoolingLayerArgs): Layer;
+  // Reshaping layers (none of them passes a mask on).
+  function cropping1d(config?: Cropping1DLayerArgs): Layer;
+  /** tfjs' spelling; cropping2d is the same factory. */
+  function cropping2D(config?: Cropping2DLayerArgs): Layer;
+  function cropping2d(config?: Cropping2DLayerArgs): Layer;
+  function cropping3d(config?: Cropping3DLayerArgs): Layer;
+  function permute(config: PermuteLayerArgs): Layer;
+  function repeatVector(config: RepeatVectorLayerArgs): Layer;
+  function upSampling1d(config?: UpSampling1DLayerArgs): Layer;
+  function upSampling2d(config?: UpSampling2DLayerArgs): Layer;
+  function upSampling3d(config?: UpSampling3DLayerArgs): Layer;
+  function zeroPadding1d(config?: ZeroPadding1DLayerArgs): Layer;
+  function zeroPadding2d(config?: ZeroPadding2DLayerArgs): Layer;
+  function zeroPadding3d(config?: ZeroPadding3DLayerArgs): Layer;
 }
 
 /** As tfjs' tf.input: the symbolic input of a functional model. */

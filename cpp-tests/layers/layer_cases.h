@@ -50,6 +50,7 @@ std::vector<LayerCase> ConvLayerCases();
 std::vector<LayerCase> EmbeddingLayerCases();
 std::vector<LayerCase> NoiseLayerCases();
 std::vector<LayerCase> PoolingLayerCases();
+std::vector<LayerCase> ReshapingLayerCases();
 
 inline std::vector<LayerCase> AllLayerCases() {
   std::vector<LayerCase> all;
@@ -60,6 +61,7 @@ inline std::vector<LayerCase> AllLayerCases() {
   for (auto& c : EmbeddingLayerCases()) all.push_back(c);
   for (auto& c : NoiseLayerCases()) all.push_back(c);
   for (auto& c : PoolingLayerCases()) all.push_back(c);
+  for (auto& c : ReshapingLayerCases()) all.push_back(c);
   return all;
 }
 

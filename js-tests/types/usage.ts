@@ -110,6 +110,20 @@ async function main(): Promise<void> {
   km.layers.activation({activation: 'relux'});
   // @ts-expect-error: dtype names are checked
   km.zeros([2], 'float64');
+  const reshaping: km.layers.Layer[] = [
+    km.layers.cropping2D({cropping: [[1, 0], 2], dataFormat: 'channelsFirst'}), km.layers.cropping2d({cropping: 1}),
+    km.layers.cropping1d({cropping: [1, 2]}), km.layers.cropping3d(), km.layers.zeroPadding1d({padding: 2}),
+    km.layers.zeroPadding2d({padding: [1, 2]}), km.layers.zeroPadding3d({padding: [[1, 0], 1, [0, 2]]}),
+    km.layers.upSampling1d({size: 3}), km.layers.upSampling2d({size: [2, 3], interpolation: 'bilinear'}),
+    km.layers.upSampling3d({size: 2}), km.layers.permute({dims: [2, 1]}), km.layers.repeatVector({n: 3}),
+  ];
+  void reshaping;
+  // @ts-expect-error: Permute needs its dims
+  km.layers.permute({});
+  // @ts-expect-error: only nearest and bilinear interpolation
+  km.layers.upSampling2d({interpolation: 'bicubic'});
+  // @ts-expect-error: a 1D layer takes no per-axis list of pairs
+  km.layers.cropping1d({cropping: [[1, 1]]});
   // @ts-expect-error: tensors are not constructed directly
   new km.Tensor();
   void [v, heap, shape, dtype, size, floats, ints, values, nested, n, name, disposed, s];

@@ -71,7 +71,19 @@
   X(GlobalMaxPooling3D, "globalMaxPooling3d") \
   X(MaxPooling1D, "maxPooling1d") \
   X(MaxPooling2D, "maxPooling2d") \
-  X(MaxPooling3D, "maxPooling3d")
+  X(MaxPooling3D, "maxPooling3d") \
+  /* reshaping */ \
+  X(Cropping1D, "cropping1d") \
+  X(Cropping2D, "cropping2D") \
+  X(Cropping3D, "cropping3d") \
+  X(Permute, "permute") \
+  X(RepeatVector, "repeatVector") \
+  X(UpSampling1D, "upSampling1d") \
+  X(UpSampling2D, "upSampling2d") \
+  X(UpSampling3D, "upSampling3d") \
+  X(ZeroPadding1D, "zeroPadding1d") \
+  X(ZeroPadding2D, "zeroPadding2d") \
+  X(ZeroPadding3D, "zeroPadding3d")
 
 namespace kerasm::layers {
 

@@ -11,6 +11,10 @@ import {SymbolicTensor, input} from './symbolic.js';
 // [[KerasClassName, jsFactoryName], ...] in registry order, once loaded.
 let layerClasses = [];
 
+// Second names of a factory: tfjs spells Cropping2D's factory `cropping2D`, unlike every other 1D/2D/3D
+// layer, so the regular `cropping2d` works too (registeredLayers() lists the tfjs name only).
+const FACTORY_ALIASES = {cropping2D: ['cropping2d']};
+
 // Creates a layer of a registered Keras class from a tfjs-style config.
 export function createLayer(className, config = {}, op = className) {
   if (config !== undefined && config !== null && (typeof config !== 'object' || Array.isArray(config))) {
@@ -40,6 +44,7 @@ onLoad((m) => {
     const factory = (config) => createLayer(className, config, jsName);
     Object.defineProperty(factory, 'name', {value: jsName});
     target[jsName] = factory;
+    for (const alias of FACTORY_ALIASES[jsName] ?? []) target[alias] = factory;
   }
 });
 
