@@ -81,6 +81,81 @@ test('Keras 2 .h5 fixtures load and predict what tfjs-layers predicts with the s
   }
 });
 
+// The convolution / pooling / padding / cropping / upsampling fixtures, against tfjs-layers built from the
+// same config and weights. tfjs has no SpatialDropout2D/3D: its twin gets a Dropout of the same rate there,
+// which is the identity at inference as SpatialDropout is; nor causal padding: for the single causal Conv1D
+// models its twin is the valid convolution of the input with dilation * (kernel - 1) zeros in front, which
+// is Keras' definition. The LocallyConnected2D files (no tfjs layer) load
+// with every weight at the shape the file stores, and predict finite values of the configured shape.
+const KERAS2_CONV_FIXTURES = ['cnn1d_19', 'cnn1d_21', 'cnn1d_23', 'cnn1d_26', 'cnn1d_30', 'cnn1d_34', 'cnn2d_41', 'cnn2d_43',
+  'cnn2d_53', 'cnn2d_55', 'cnn2d_65', 'cnn2d_67', 'cnn2d_69', 'cnn2d_71', 'cnn2d_77', 'cnn2d_79', 'cnn2d_101', 'cnn2d_113',
+  'cnn3d_17', 'cnn3d_19', 'cnn3d_21', 'cnn3d_23'];
+const KERAS2_LOCALLY_CONNECTED = ['cnn2d_33', 'cnn2d_35', 'cnn2d_93', 'cnn2d_95'];
+
+test('Keras 2 .h5 convolutional models predict what tfjs-layers predicts with the same weights', async (t) => {
+  if (!existsSync(FIXTURES)) {
+    t.skip('../shared/fixtures is absent');
+    return;
+  }
+  for (const name of KERAS2_CONV_FIXTURES) {
+    const f = `tfkeras/${name}.h5`;
+    const bytes = readFileSync(new URL(f, FIXTURES));
+    const model = await km.models.loadKerasModel(bytes);
+    const {weights, config} = readKeras2Weights(bytes);
+    for (const layer of config.config.layers) {
+      // tfjs refuses the unused kernel_* keys tf.keras 2 writes into these configs.
+      if (/^(Separable|Depthwise)Conv2D$/.test(layer.class_name)) {
+        for (const key of ['kernel_initializer', 'kernel_regularizer', 'kernel_constraint']) delete layer.config[key];
+      }
+      if (/^SpatialDropout[23]D$/.test(layer.class_name)) {
+        layer.class_name = 'Dropout';
+        layer.config = {name: layer.config.name, rate: layer.config.rate, trainable: layer.config.trainable};
+      }
+    }
+    const causal = config.config.layers.find((l) => l.config.padding === 'causal');
+    if (causal) {
+      causal.config.padding = 'valid';
+      config.config.layers[0].config.batch_input_shape[1] = null;  // the twin takes the longer, padded input
+    }
+    const twin = await tfjsTwin(config, weights);
+    if (causal) {
+      assert.equal(config.config.layers.length, 2, `${f}: the causal check expects Input + Conv1D`);
+      const front = causal.config.dilation_rate[0] * (causal.config.kernel_size[0] - 1);
+      const shape = [3, ...model.inputs[0].shape.slice(1)];
+      const values = randomValues(shape.reduce((a, b) => a * b, 1), 17);
+      const got = model.predict(km.tensor(values, shape));
+      const want = twin.predict(tf.tensor(values, shape).pad([[0, 0], [front, 0], [0, 0]]));
+      assertClose(got, {shape: want.shape, dtype: 'float32', dataSync: () => want.dataSync()}, {atol: 1e-5, rtol: 1e-4, what: f});
+      got.dispose();
+      want.dispose();
+    } else {
+      comparePredictions(model, twin, model.inputs[0].shape, f);
+    }
+    model.optimizer?.dispose();
+    model.dispose();
+    twin.dispose();
+  }
+  for (const name of KERAS2_LOCALLY_CONNECTED) {
+    const f = `tfkeras/${name}.h5`;
+    const bytes = readFileSync(new URL(f, FIXTURES));
+    const model = await km.models.loadKerasModel(bytes);
+    const {weights} = readKeras2Weights(bytes);
+    for (const layer of model.layers) {
+      const stored = weights[layer.name];
+      if (!stored) continue;
+      assert.deepEqual(layer.getWeights().map((w) => { const s = w.shape; w.dispose(); return s; }), stored.map((w) => w.shape), `${f} ${layer.name}`);
+    }
+    const shape = [2, ...model.inputs[0].shape.slice(1)];
+    km.tidy(() => {
+      const y = model.predict(km.tensor(randomValues(shape.reduce((a, b) => a * b, 1), 5), shape));
+      assert.deepEqual(y.shape, [2, ...model.outputs[0].shape.slice(1)], f);
+      assert.ok(y.dataSync().every(Number.isFinite), `${f}: finite outputs`);
+    });
+    model.optimizer?.dispose();
+    model.dispose();
+  }
+});
+
 test('Keras 1 .h5 fixtures (output_dim, init, W_/b_ names) load with their weights', async (t) => {
   if (!existsSync(FIXTURES)) {
     t.skip('../shared/fixtures is absent');

@@ -19,8 +19,10 @@ class DepthwiseBase : public ConvBase {
   DepthwiseBase(ConfigReader& config, int rank) : ConvBase(config, rank, {"valid", "same"}) {
     depth_multiplier_ = config.Int("depth_multiplier", 1);
     if (depth_multiplier_ <= 0) config.Invalid("depth_multiplier", "must be a positive integer");
-    // tf.keras 2 writes Conv's groups into these configs too; only the one value it can have is meaningful.
+    // tf.keras 2 writes Conv's groups and kernel_* arguments into these configs too: groups can only be 1,
+    // and the kernel_* ones belong to no weight here (the depthwise_* / pointwise_* ones do).
     if (config.Int("groups", 1) != 1) config.Invalid("groups", "must be 1 for a depthwise or separable convolution");
+    config.Ignore({"kernel_initializer", "kernel_regularizer", "kernel_constraint"});
     depthwise_initializer_ = params::ReadInitializer(config, "depthwise_initializer", "glorot_uniform");
     depthwise_regularizer_ = params::ReadRegularizer(config, "depthwise_regularizer");
     depthwise_constraint_ = params::ReadConstraint(config, "depthwise_constraint");
