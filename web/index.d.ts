@@ -422,6 +422,24 @@ export interface LocallyConnectedLayerArgs extends LayerArgs {
   kernelConstraint?: SerializedSpec;
   biasConstraint?: SerializedSpec;
 }
+export interface BatchNormalizationLayerArgs extends LayerArgs {
+  /** The feature axis (negative counts from the end; 1 for channels-first convolutions); Keras 2 lists. */
+  axis?: number | number[];
+  momentum?: number;
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  betaInitializer?: SerializedSpec;
+  gammaInitializer?: SerializedSpec;
+  movingMeanInitializer?: SerializedSpec;
+  movingVarianceInitializer?: SerializedSpec;
+  betaRegularizer?: SerializedSpec;
+  gammaRegularizer?: SerializedSpec;
+  betaConstraint?: SerializedSpec;
+  gammaConstraint?: SerializedSpec;
+  /** Keras 3's cross-device statistics: only false. */
+  synchronized?: boolean;
+}
 export interface InputLayerArgs extends LayerArgs {
   sparse?: false;
 }
@@ -552,6 +570,9 @@ export namespace layers {
   // Locally connected: a convolution with a separate kernel at every output position.
   function locallyConnected1d(config: LocallyConnectedLayerArgs): Layer;
   function locallyConnected2d(config: LocallyConnectedLayerArgs): Layer;
+
+  // Normalization: training calls use the batch statistics and update the moving ones.
+  function batchNormalization(config?: BatchNormalizationLayerArgs): Layer;
 }
 
 /** As tfjs' tf.input: the symbolic input of a functional model. */

@@ -44,6 +44,7 @@ std::vector<LayerCase> CoreLayerCases();
 std::vector<LayerCase> MergeLayerCases();
 std::vector<LayerCase> ActivationLayerCases();
 std::vector<LayerCase> ConvLayerCases();
+std::vector<LayerCase> NormalizationLayerCases();
 
 inline std::vector<LayerCase> AllLayerCases() {
   std::vector<LayerCase> all;
@@ -51,6 +52,7 @@ inline std::vector<LayerCase> AllLayerCases() {
   for (auto& c : MergeLayerCases()) all.push_back(c);
   for (auto& c : ActivationLayerCases()) all.push_back(c);
   for (auto& c : ConvLayerCases()) all.push_back(c);
+  for (auto& c : NormalizationLayerCases()) all.push_back(c);
   return all;
 }
 

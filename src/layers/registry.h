@@ -47,7 +47,9 @@
   X(SeparableConv2D, "separableConv2d") \
   /* locally connected */        \
   X(LocallyConnected1D, "locallyConnected1d") \
-  X(LocallyConnected2D, "locallyConnected2d")
+  X(LocallyConnected2D, "locallyConnected2d") \
+  /* normalization */            \
+  X(BatchNormalization, "batchNormalization")
 
 namespace kerasm::layers {
 
