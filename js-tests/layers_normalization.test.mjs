@@ -175,8 +175,8 @@ function buildModel(lib, bnArgs = {}) {
 test('one trainOnBatch step and a short fit match the same model in tfjs, moving statistics included', async () => {
   const kmModel = buildModel(km);
   const tfModel = buildModel(tf);
-  // Layer by layer: the models list their weights in different orders (tfjs layer by layer, kerasm the
-  // trainable ones first).
+  // Layer by layer: the models list their weights in different orders (a tfjs model lists every trainable
+  // weight first, then the moving statistics; kerasm lists them layer by layer).
   const copyWeights = () => kmModel.layers.forEach((l, i) => tfModel.layers[i].setWeights(l.getWeights().map(toTf)));
   copyWeights();
   const xs = randomValues(16 * 4, 31);
