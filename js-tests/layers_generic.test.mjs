@@ -355,6 +355,27 @@ const CASES = {
      input: [1, 2, 2, 1, 2], tfjs: false, outputShape: [null, 2, 3, 3, 4],
      reference: (x) => x.pad([[0, 0], [0, 0], [0, 1], [2, 0], [1, 1]])},
   ],
+  // Normalization (inference here; layers_normalization.test.mjs has training calls). Seeded initializers
+  // give non-trivial weights; the moving variances stay positive.
+  BatchNormalization: [
+    {label: 'rank 2', config: {gammaInitializer: {className: 'RandomUniform', config: {minval: 0.5, maxval: 1.5, seed: 1}},
+                               betaInitializer: {className: 'RandomUniform', config: {minval: -1, maxval: 1, seed: 2}},
+                               movingMeanInitializer: {className: 'RandomUniform', config: {minval: -1, maxval: 1, seed: 3}},
+                               movingVarianceInitializer: {className: 'RandomUniform', config: {minval: 0.3, maxval: 2, seed: 4}}},
+     input: [3, 4]},
+    // tfjs' cpu batchNorm kernel takes the statistics as last-axis ones whatever their shape: the Keras
+    // formula with broadcasting ops (default moving statistics: mean 0, variance 1) for axis 1.
+    {label: 'channelsFirst axis 1, rank 4', config: {axis: 1, epsilon: 0.01,
+                                                      gammaInitializer: {className: 'RandomUniform', config: {minval: 0.5, maxval: 1.5, seed: 5}},
+                                                      betaInitializer: {className: 'RandomUniform', config: {minval: -1, maxval: 1, seed: 6}}},
+     input: [2, 3, 4, 2], tfjs: false, outputShape: [null, 3, 4, 2],
+     reference: (x, [gamma, beta]) => x.div(Math.sqrt(1.01)).mul(gamma.reshape([1, 3, 1, 1])).add(beta.reshape([1, 3, 1, 1]))},
+    // tfjs cannot differentiate its batchNorm without beta (or gamma): forward only here; the gradients are
+    // checked against the formula in layers_normalization.test.mjs and by finite differences natively.
+    {label: 'rank 3, no center, regularizer', config: {center: false, gammaRegularizer: {className: 'L1L2', config: {l1: 0, l2: 0.01}},
+                                                       movingVarianceInitializer: {className: 'RandomUniform', config: {minval: 0.3, maxval: 2, seed: 7}}},
+     input: [2, 3, 4], tfjsGradients: false},
+  ],
 };
 
 test('every registered layer has a factory and generic test cases', () => {

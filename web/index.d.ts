@@ -497,6 +497,24 @@ export interface RepeatVectorLayerArgs extends LayerArgs {
   /** Copies: [batch, features] becomes [batch, n, features]. */
   n: number;
 }
+export interface BatchNormalizationLayerArgs extends LayerArgs {
+  /** The feature axis (negative counts from the end; 1 for channels-first convolutions); Keras 2 lists. */
+  axis?: number | number[];
+  momentum?: number;
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  betaInitializer?: SerializedSpec;
+  gammaInitializer?: SerializedSpec;
+  movingMeanInitializer?: SerializedSpec;
+  movingVarianceInitializer?: SerializedSpec;
+  betaRegularizer?: SerializedSpec;
+  gammaRegularizer?: SerializedSpec;
+  betaConstraint?: SerializedSpec;
+  gammaConstraint?: SerializedSpec;
+  /** Keras 3's cross-device statistics: only false. */
+  synchronized?: boolean;
+}
 export interface InputLayerArgs extends LayerArgs {
   sparse?: false;
 }
@@ -727,6 +745,8 @@ export namespace layers {
   function zeroPadding1d(config?: ZeroPadding1DLayerArgs): Layer;
   function zeroPadding2d(config?: ZeroPadding2DLayerArgs): Layer;
   function zeroPadding3d(config?: ZeroPadding3DLayerArgs): Layer;
+  // Normalization: training calls use the batch statistics and update the moving ones.
+  function batchNormalization(config?: BatchNormalizationLayerArgs): Layer;
 }
 
 /** As tfjs' tf.input: the symbolic input of a functional model. */

@@ -51,6 +51,7 @@ std::vector<LayerCase> EmbeddingLayerCases();
 std::vector<LayerCase> NoiseLayerCases();
 std::vector<LayerCase> PoolingLayerCases();
 std::vector<LayerCase> ReshapingLayerCases();
+std::vector<LayerCase> NormalizationLayerCases();
 
 inline std::vector<LayerCase> AllLayerCases() {
   std::vector<LayerCase> all;
@@ -62,6 +63,7 @@ inline std::vector<LayerCase> AllLayerCases() {
   for (auto& c : NoiseLayerCases()) all.push_back(c);
   for (auto& c : PoolingLayerCases()) all.push_back(c);
   for (auto& c : ReshapingLayerCases()) all.push_back(c);
+  for (auto& c : NormalizationLayerCases()) all.push_back(c);
   return all;
 }
 

@@ -83,7 +83,9 @@
   X(UpSampling3D, "upSampling3d") \
   X(ZeroPadding1D, "zeroPadding1d") \
   X(ZeroPadding2D, "zeroPadding2d") \
-  X(ZeroPadding3D, "zeroPadding3d")
+  X(ZeroPadding3D, "zeroPadding3d") \
+  /* normalization */ \
+  X(BatchNormalization, "batchNormalization")
 
 namespace kerasm::layers {
 
