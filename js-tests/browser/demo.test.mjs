@@ -2,13 +2,11 @@
 // local server, trains when Train is clicked (staying responsive), reaches the target test accuracy,
 // and classifies a digit drawn on the pad with the mouse. Leaves a screenshot in js-tests/artifacts/.
 import assert from 'node:assert/strict';
-import {mkdir, mkdtemp, rm} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {mkdir} from 'node:fs/promises';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {after, before, test} from 'node:test';
-import {chromium} from 'playwright-core';
-import {serve} from '../../scripts/serve.mjs';
+import {openDemo} from './demo_page.mjs';
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 // This model, data and schedule reach 92-93 % on the test digits depending on the initial weights and
@@ -19,46 +17,17 @@ const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 // rather than one digit more or less, and the accuracy reached is printed.
 const TARGET_ACCURACY = 0.90;
 
-let server;
-let context;
-let userDataDir;
 let page;
-const logs = [];
+let waitForPhase;
+let close;
 
 before(async () => {
-  server = await serve({port: 0});
-  userDataDir = await mkdtemp(join(tmpdir(), 'kerasm-demo-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: {width: 1280, height: 1000},
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-           '--no-first-run', '--disable-quic', '--disable-sync'],
-  });
-  page = await context.newPage();
-  page.on('console', (m) => logs.push(m.text()));
-  page.on('pageerror', (e) => logs.push(String(e)));
-  await page.goto(`${server.url}/demos/mnist-mlp/`);
-  await waitForPhase(['ready'], 60000);
+  ({page, waitForPhase, close} = await openDemo('/demos/mnist-mlp/'));
 });
 
 after(async () => {
-  await context?.close();
-  await server?.close();
-  if (userDataDir) await rm(userDataDir, {recursive: true, force: true});
+  await close?.();
 });
-
-async function waitForPhase(phases, timeout) {
-  try {
-    await page.waitForFunction((p) => p.includes(window.demoState?.phase) || window.demoState?.phase === 'error',
-                               phases, {timeout});
-  } catch (e) {
-    throw new Error(`the demo did not reach ${phases}: ${e.message}\n${logs.join('\n')}`);
-  }
-  const state = await page.evaluate(() => window.demoState);
-  if (state.phase === 'error') throw new Error(`the demo failed: ${state.error}\n${logs.join('\n')}`);
-  return state;
-}
 
 test('Train reaches the expected test accuracy while the page stays responsive', async () => {
   await page.click('#train');

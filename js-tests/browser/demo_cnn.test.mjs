@@ -3,57 +3,26 @@
 // classifies a "1" drawn with the mouse, drawing the 32 feature maps of it. Leaves a screenshot in
 // js-tests/artifacts/.
 import assert from 'node:assert/strict';
-import {mkdir, mkdtemp, rm} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
+import {mkdir} from 'node:fs/promises';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {after, before, test} from 'node:test';
-import {chromium} from 'playwright-core';
-import {serve} from '../../scripts/serve.mjs';
+import {openDemo} from './demo_page.mjs';
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const TARGET_ACCURACY = 0.95;  // as js-tests/mnist_cnn.test.mjs
 
-let server;
-let context;
-let userDataDir;
 let page;
-const logs = [];
+let waitForPhase;
+let close;
 
 before(async () => {
-  server = await serve({port: 0});
-  userDataDir = await mkdtemp(join(tmpdir(), 'kerasm-cnn-demo-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: {width: 1280, height: 1400},
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-           '--no-first-run', '--disable-quic', '--disable-sync'],
-  });
-  page = await context.newPage();
-  page.on('console', (m) => logs.push(m.text()));
-  page.on('pageerror', (e) => logs.push(String(e)));
-  await page.goto(`${server.url}/demos/mnist-cnn/`);
-  await waitForPhase(['ready'], 60000);
+  ({page, waitForPhase, close} = await openDemo('/demos/mnist-cnn/', {height: 1400}));
 });
 
 after(async () => {
-  await context?.close();
-  await server?.close();
-  if (userDataDir) await rm(userDataDir, {recursive: true, force: true});
+  await close?.();
 });
-
-async function waitForPhase(phases, timeout) {
-  try {
-    await page.waitForFunction((p) => p.includes(window.demoState?.phase) || window.demoState?.phase === 'error',
-                               phases, {timeout});
-  } catch (e) {
-    throw new Error(`the demo did not reach ${phases}: ${e.message}\n${logs.join('\n')}`);
-  }
-  const state = await page.evaluate(() => window.demoState);
-  if (state.phase === 'error') throw new Error(`the demo failed: ${state.error}\n${logs.join('\n')}`);
-  return state;
-}
 
 test('Train reaches the CNN test accuracy and shows the 32 first-layer filters', async () => {
   await page.click('#train');

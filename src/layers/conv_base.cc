@@ -45,6 +45,26 @@ std::vector<int64_t> ReadSpatialTuple(ConfigReader& config, const Keys& keys, si
   return v;
 }
 
+WeightArgs WeightArgs::Read(ConfigReader& config, const std::string& prefix, const std::string& default_initializer) {
+  WeightArgs a;
+  a.initializer = params::ReadInitializer(config, prefix + "_initializer", default_initializer);
+  a.regularizer = params::ReadRegularizer(config, prefix + "_regularizer");
+  a.constraint = params::ReadConstraint(config, prefix + "_constraint");
+  return a;
+}
+
+void WeightArgs::Write(json* config, const std::string& prefix) const {
+  (*config)[prefix + "_initializer"] = params::ToConfig(initializer);
+  (*config)[prefix + "_regularizer"] = params::ToConfig(regularizer);
+  (*config)[prefix + "_constraint"] = params::ToConfig(constraint);
+}
+
+int64_t ReadFilters(ConfigReader& config) {
+  const int64_t filters = config.RequiredInt("filters");
+  if (filters <= 0) config.Invalid("filters", "must be a positive integer");
+  return filters;
+}
+
 ConvBase::ConvBase(ConfigReader& config, int rank, std::vector<std::string> paddings, bool dilation)
     : Layer(config), rank_(rank), has_dilation_(dilation) {
   const auto r = static_cast<size_t>(rank);
@@ -67,10 +87,8 @@ ConvBase::ConvBase(ConfigReader& config, int rank, std::vector<std::string> padd
   channels_first_ = params::ReadDataFormat(config) == "channels_first";
   activation_ = params::ReadActivation(config, "activation", "linear");
   use_bias_ = config.Bool("use_bias", true);
-  bias_initializer_ = params::ReadInitializer(config, "bias_initializer", "zeros");
-  bias_regularizer_ = params::ReadRegularizer(config, "bias_regularizer");
+  bias_args_ = WeightArgs::Read(config, "bias", "zeros");
   activity_regularizer_ = params::ReadRegularizer(config, "activity_regularizer");
-  bias_constraint_ = params::ReadConstraint(config, "bias_constraint");
   InputSpec spec;
   spec.ndim = rank + 2;
   input_spec_ = {spec};
@@ -142,6 +160,16 @@ Tensor ConvBase::Activate(const Tensor& y) const { return activation_ == "linear
 
 void ConvBase::FixChannels(int64_t channels) { input_spec_[0].axes = {{channels_first_ ? 1 : -1, channels}}; }
 
+Shape ConvBase::WindowedOutputShape(const Shape& s, int64_t channels) const {
+  std::vector<int64_t> out;
+  Spec(SpatialDims(s), &out);
+  return OutputShape(s[0], out, channels);
+}
+
+ops::VariablePtr ConvBase::AddWeightWith(const std::string& name, const Shape& shape, const WeightArgs& args) {
+  return AddWeight(name, shape, args.initializer, args.regularizer, args.constraint);
+}
+
 json ConvBase::GetConfig() const {
   json c = Layer::GetConfig();
   c["kernel_size"] = kernel_size_;
@@ -151,10 +179,8 @@ json ConvBase::GetConfig() const {
   if (has_dilation_) c["dilation_rate"] = dilation_;
   c["activation"] = activation_;
   c["use_bias"] = use_bias_;
-  c["bias_initializer"] = params::ToConfig(bias_initializer_);
-  c["bias_regularizer"] = params::ToConfig(bias_regularizer_);
+  bias_args_.Write(&c, "bias");
   c["activity_regularizer"] = params::ToConfig(activity_regularizer_);
-  c["bias_constraint"] = params::ToConfig(bias_constraint_);
   return c;
 }
 

@@ -18,6 +18,20 @@ namespace kerasm::layers {
 std::vector<int64_t> ReadSpatialTuple(ConfigReader& config, const params::Keys& keys, size_t rank,
                                       const std::vector<int64_t>& fallback, int64_t min);
 
+// A weight's initializer, regularizer and constraint: Keras' "<prefix>_initializer", "<prefix>_regularizer"
+// and "<prefix>_constraint" arguments.
+struct WeightArgs {
+  std::shared_ptr<params::Initializer> initializer;
+  std::shared_ptr<params::Regularizer> regularizer;
+  std::shared_ptr<params::Constraint> constraint;
+
+  static WeightArgs Read(ConfigReader& config, const std::string& prefix, const std::string& default_initializer);
+  void Write(json* config, const std::string& prefix) const;
+};
+
+// Keras' filters argument: a positive integer, required.
+int64_t ReadFilters(ConfigReader& config);
+
 class ConvBase : public Layer {
  public:
   // `paddings`: the padding names this class accepts ("valid", "same", and "causal" for Conv1D);
@@ -44,6 +58,10 @@ class ConvBase : public Layer {
   Tensor Activate(const Tensor& y) const;
   // Sets input_spec_'s channel axis after Build.
   void FixChannels(int64_t channels);
+  // The output shape for input shape `s` through this layer's window, with `channels` output channels.
+  Shape WindowedOutputShape(const Shape& s, int64_t channels) const;
+  // AddWeight with the WeightArgs' initializer, regularizer and constraint.
+  ops::VariablePtr AddWeightWith(const std::string& name, const Shape& shape, const WeightArgs& args);
 
   int rank_;
   std::vector<int64_t> kernel_size_, strides_, dilation_;
@@ -52,9 +70,7 @@ class ConvBase : public Layer {
   bool has_dilation_ = true;
   std::string activation_;
   bool use_bias_ = true;
-  std::shared_ptr<params::Initializer> bias_initializer_;
-  std::shared_ptr<params::Regularizer> bias_regularizer_;
-  std::shared_ptr<params::Constraint> bias_constraint_;
+  WeightArgs bias_args_;
 };
 
 }  // namespace kerasm::layers

@@ -19,8 +19,7 @@ class Conv : public ConvBase {
   Conv(ConfigReader& config, int rank)
       : ConvBase(config, rank, rank == 1 ? std::vector<std::string>{"valid", "same", "causal"}
                                          : std::vector<std::string>{"valid", "same"}) {
-    filters_ = config.RequiredInt("filters");
-    if (filters_ <= 0) config.Invalid("filters", "must be a positive integer");
+    filters_ = ReadFilters(config);
     groups_ = config.Int("groups", 1);
     if (groups_ <= 0) config.Invalid("groups", "must be a positive integer");
     if (filters_ % groups_ != 0) {
@@ -30,9 +29,7 @@ class Conv : public ConvBase {
     if (padding_ == "causal" && channels_first_) {
       config.Reject("padding", "causal padding is only supported with data_format='channels_last'");
     }
-    kernel_initializer_ = params::ReadInitializer(config, "kernel_initializer", "glorot_uniform");
-    kernel_regularizer_ = params::ReadRegularizer(config, "kernel_regularizer");
-    kernel_constraint_ = params::ReadConstraint(config, "kernel_constraint");
+    kernel_args_ = WeightArgs::Read(config, "kernel", "glorot_uniform");
   }
 
   void Build(const Shapes& input_shapes) override {
@@ -44,8 +41,8 @@ class Conv : public ConvBase {
     Shape kshape(kernel_size_.begin(), kernel_size_.end());
     kshape.push_back(in / groups_);
     kshape.push_back(filters_);
-    kernel_ = AddWeight("kernel", kshape, kernel_initializer_, kernel_regularizer_, kernel_constraint_);
-    if (use_bias_) bias_ = AddWeight("bias", {filters_}, bias_initializer_, bias_regularizer_, bias_constraint_);
+    kernel_ = AddWeightWith("kernel", kshape, kernel_args_);
+    if (use_bias_) bias_ = AddWeightWith("bias", {filters_}, bias_args_);
     FixChannels(in);
   }
 
@@ -59,28 +56,21 @@ class Conv : public ConvBase {
   }
 
   Shapes ComputeOutputShape(const Shapes& input_shapes) override {
-    const Shape& s = OnlyShape(input_shapes);
-    std::vector<int64_t> out;
-    Spec(SpatialDims(s), &out);
-    return {OutputShape(s[0], out, filters_)};
+    return {WindowedOutputShape(OnlyShape(input_shapes), filters_)};
   }
 
   json GetConfig() const override {
     json c = ConvBase::GetConfig();
     c["filters"] = filters_;
     c["groups"] = groups_;
-    c["kernel_initializer"] = params::ToConfig(kernel_initializer_);
-    c["kernel_regularizer"] = params::ToConfig(kernel_regularizer_);
-    c["kernel_constraint"] = params::ToConfig(kernel_constraint_);
+    kernel_args_.Write(&c, "kernel");
     return c;
   }
 
  private:
   int64_t filters_;
   int64_t groups_;
-  std::shared_ptr<params::Initializer> kernel_initializer_;
-  std::shared_ptr<params::Regularizer> kernel_regularizer_;
-  std::shared_ptr<params::Constraint> kernel_constraint_;
+  WeightArgs kernel_args_;
   ops::VariablePtr kernel_, bias_;
 };
 
@@ -88,8 +78,7 @@ class Conv : public ConvBase {
 class ConvTranspose : public ConvBase {
  public:
   ConvTranspose(ConfigReader& config, int rank) : ConvBase(config, rank, {"valid", "same"}) {
-    filters_ = config.RequiredInt("filters");
-    if (filters_ <= 0) config.Invalid("filters", "must be a positive integer");
+    filters_ = ReadFilters(config);
     if (config.Has("output_padding")) {
       output_padding_ = ReadSpatialTuple(config, "output_padding", static_cast<size_t>(rank), {}, 0);
       for (int a = 0; a < rank; ++a) {
@@ -101,9 +90,7 @@ class ConvTranspose : public ConvBase {
     } else {
       config.Get("output_padding");  // null
     }
-    kernel_initializer_ = params::ReadInitializer(config, "kernel_initializer", "glorot_uniform");
-    kernel_regularizer_ = params::ReadRegularizer(config, "kernel_regularizer");
-    kernel_constraint_ = params::ReadConstraint(config, "kernel_constraint");
+    kernel_args_ = WeightArgs::Read(config, "kernel", "glorot_uniform");
   }
 
   void Build(const Shapes& input_shapes) override {
@@ -111,8 +98,8 @@ class ConvTranspose : public ConvBase {
     Shape kshape(kernel_size_.begin(), kernel_size_.end());
     kshape.push_back(filters_);
     kshape.push_back(in);
-    kernel_ = AddWeight("kernel", kshape, kernel_initializer_, kernel_regularizer_, kernel_constraint_);
-    if (use_bias_) bias_ = AddWeight("bias", {filters_}, bias_initializer_, bias_regularizer_, bias_constraint_);
+    kernel_ = AddWeightWith("kernel", kshape, kernel_args_);
+    if (use_bias_) bias_ = AddWeightWith("bias", {filters_}, bias_args_);
     FixChannels(in);
   }
 
@@ -140,9 +127,7 @@ class ConvTranspose : public ConvBase {
     json c = ConvBase::GetConfig();
     c["filters"] = filters_;
     c["output_padding"] = output_padding_ ? json(*output_padding_) : json(nullptr);
-    c["kernel_initializer"] = params::ToConfig(kernel_initializer_);
-    c["kernel_regularizer"] = params::ToConfig(kernel_regularizer_);
-    c["kernel_constraint"] = params::ToConfig(kernel_constraint_);
+    kernel_args_.Write(&c, "kernel");
     return c;
   }
 
@@ -169,9 +154,7 @@ class ConvTranspose : public ConvBase {
 
   int64_t filters_;
   std::optional<std::vector<int64_t>> output_padding_;
-  std::shared_ptr<params::Initializer> kernel_initializer_;
-  std::shared_ptr<params::Regularizer> kernel_regularizer_;
-  std::shared_ptr<params::Constraint> kernel_constraint_;
+  WeightArgs kernel_args_;
   ops::VariablePtr kernel_, bias_;
 };
 

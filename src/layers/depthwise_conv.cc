@@ -23,17 +23,13 @@ class DepthwiseBase : public ConvBase {
     // and the kernel_* ones belong to no weight here (the depthwise_* / pointwise_* ones do).
     if (config.Int("groups", 1) != 1) config.Invalid("groups", "must be 1 for a depthwise or separable convolution");
     config.Ignore({"kernel_initializer", "kernel_regularizer", "kernel_constraint"});
-    depthwise_initializer_ = params::ReadInitializer(config, "depthwise_initializer", "glorot_uniform");
-    depthwise_regularizer_ = params::ReadRegularizer(config, "depthwise_regularizer");
-    depthwise_constraint_ = params::ReadConstraint(config, "depthwise_constraint");
+    depthwise_args_ = WeightArgs::Read(config, "depthwise", "glorot_uniform");
   }
 
   json GetConfig() const override {
     json c = ConvBase::GetConfig();
     c["depth_multiplier"] = depth_multiplier_;
-    c["depthwise_initializer"] = params::ToConfig(depthwise_initializer_);
-    c["depthwise_regularizer"] = params::ToConfig(depthwise_regularizer_);
-    c["depthwise_constraint"] = params::ToConfig(depthwise_constraint_);
+    depthwise_args_.Write(&c, "depthwise");
     return c;
   }
 
@@ -42,8 +38,7 @@ class DepthwiseBase : public ConvBase {
     Shape kshape(kernel_size_.begin(), kernel_size_.end());
     kshape.push_back(in);
     kshape.push_back(depth_multiplier_);
-    depthwise_ = AddWeight("depthwise_kernel", kshape, depthwise_initializer_, depthwise_regularizer_,
-                           depthwise_constraint_);
+    depthwise_ = AddWeightWith("depthwise_kernel", kshape, depthwise_args_);
     in_channels_ = in;
   }
 
@@ -60,9 +55,7 @@ class DepthwiseBase : public ConvBase {
 
   int64_t depth_multiplier_;
   int64_t in_channels_ = 0;
-  std::shared_ptr<params::Initializer> depthwise_initializer_;
-  std::shared_ptr<params::Regularizer> depthwise_regularizer_;
-  std::shared_ptr<params::Constraint> depthwise_constraint_;
+  WeightArgs depthwise_args_;
   ops::VariablePtr depthwise_;
 };
 
@@ -75,7 +68,7 @@ class DepthwiseConv : public DepthwiseBase {
     const int64_t in = InputChannels(OnlyShape(input_shapes));
     BuildDepthwise(in);
     if (use_bias_) {
-      bias_ = AddWeight("bias", {in * depth_multiplier_}, bias_initializer_, bias_regularizer_, bias_constraint_);
+      bias_ = AddWeightWith("bias", {in * depth_multiplier_}, bias_args_);
     }
     FixChannels(in);
   }
@@ -86,11 +79,8 @@ class DepthwiseConv : public DepthwiseBase {
   }
 
   Shapes ComputeOutputShape(const Shapes& input_shapes) override {
-    const Shape& s = OnlyShape(input_shapes);
-    std::vector<int64_t> out;
-    Spec(SpatialDims(s), &out);
-    const int64_t c = Channels(s);
-    return {OutputShape(s[0], out, c < 0 ? -1 : c * depth_multiplier_)};
+    const int64_t c = Channels(OnlyShape(input_shapes));
+    return {WindowedOutputShape(OnlyShape(input_shapes), c < 0 ? -1 : c * depth_multiplier_)};
   }
 
  private:
@@ -101,11 +91,8 @@ class DepthwiseConv : public DepthwiseBase {
 class SeparableConv : public DepthwiseBase {
  public:
   SeparableConv(ConfigReader& config, int rank) : DepthwiseBase(config, rank) {
-    filters_ = config.RequiredInt("filters");
-    if (filters_ <= 0) config.Invalid("filters", "must be a positive integer");
-    pointwise_initializer_ = params::ReadInitializer(config, "pointwise_initializer", "glorot_uniform");
-    pointwise_regularizer_ = params::ReadRegularizer(config, "pointwise_regularizer");
-    pointwise_constraint_ = params::ReadConstraint(config, "pointwise_constraint");
+    filters_ = ReadFilters(config);
+    pointwise_args_ = WeightArgs::Read(config, "pointwise", "glorot_uniform");
   }
 
   void Build(const Shapes& input_shapes) override {
@@ -114,9 +101,8 @@ class SeparableConv : public DepthwiseBase {
     Shape pshape(static_cast<size_t>(rank_), 1);
     pshape.push_back(in * depth_multiplier_);
     pshape.push_back(filters_);
-    pointwise_ = AddWeight("pointwise_kernel", pshape, pointwise_initializer_, pointwise_regularizer_,
-                           pointwise_constraint_);
-    if (use_bias_) bias_ = AddWeight("bias", {filters_}, bias_initializer_, bias_regularizer_, bias_constraint_);
+    pointwise_ = AddWeightWith("pointwise_kernel", pshape, pointwise_args_);
+    if (use_bias_) bias_ = AddWeightWith("bias", {filters_}, bias_args_);
     FixChannels(in);
   }
 
@@ -133,26 +119,19 @@ class SeparableConv : public DepthwiseBase {
   }
 
   Shapes ComputeOutputShape(const Shapes& input_shapes) override {
-    const Shape& s = OnlyShape(input_shapes);
-    std::vector<int64_t> out;
-    Spec(SpatialDims(s), &out);
-    return {OutputShape(s[0], out, filters_)};
+    return {WindowedOutputShape(OnlyShape(input_shapes), filters_)};
   }
 
   json GetConfig() const override {
     json c = DepthwiseBase::GetConfig();
     c["filters"] = filters_;
-    c["pointwise_initializer"] = params::ToConfig(pointwise_initializer_);
-    c["pointwise_regularizer"] = params::ToConfig(pointwise_regularizer_);
-    c["pointwise_constraint"] = params::ToConfig(pointwise_constraint_);
+    pointwise_args_.Write(&c, "pointwise");
     return c;
   }
 
  private:
   int64_t filters_;
-  std::shared_ptr<params::Initializer> pointwise_initializer_;
-  std::shared_ptr<params::Regularizer> pointwise_regularizer_;
-  std::shared_ptr<params::Constraint> pointwise_constraint_;
+  WeightArgs pointwise_args_;
   ops::VariablePtr pointwise_, bias_;
 };
 

@@ -20,13 +20,10 @@ namespace {
 class LocallyConnected : public ConvBase {
  public:
   LocallyConnected(ConfigReader& config, int rank) : ConvBase(config, rank, {"valid"}, false) {
-    filters_ = config.RequiredInt("filters");
-    if (filters_ <= 0) config.Invalid("filters", "must be a positive integer");
+    filters_ = ReadFilters(config);
     implementation_ = config.Int("implementation", 1);
     if (implementation_ < 1 || implementation_ > 3) config.Invalid("implementation", "must be 1, 2 or 3");
-    kernel_initializer_ = params::ReadInitializer(config, "kernel_initializer", "glorot_uniform");
-    kernel_regularizer_ = params::ReadRegularizer(config, "kernel_regularizer");
-    kernel_constraint_ = params::ReadConstraint(config, "kernel_constraint");
+    kernel_args_ = WeightArgs::Read(config, "kernel", "glorot_uniform");
   }
 
   void Build(const Shapes& input_shapes) override {
@@ -46,12 +43,11 @@ class LocallyConnected : public ConvBase {
       taps *= kernel_size_[a];
     }
     taps_ = taps;
-    kernel_ = AddWeight("kernel", {positions, taps * in, filters_}, kernel_initializer_, kernel_regularizer_,
-                        kernel_constraint_);
+    kernel_ = AddWeightWith("kernel", {positions, taps * in, filters_}, kernel_args_);
     if (use_bias_) {
       Shape bshape(out_spatial_.begin(), out_spatial_.end());
       bshape.push_back(filters_);
-      bias_ = AddWeight("bias", bshape, bias_initializer_, bias_regularizer_, bias_constraint_);
+      bias_ = AddWeightWith("bias", bshape, bias_args_);
     }
     FixChannels(in);
     // The spatial sizes are part of the weights' shapes.
@@ -82,19 +78,14 @@ class LocallyConnected : public ConvBase {
   }
 
   Shapes ComputeOutputShape(const Shapes& input_shapes) override {
-    const Shape& s = OnlyShape(input_shapes);
-    std::vector<int64_t> out;
-    Spec(SpatialDims(s), &out);
-    return {OutputShape(s[0], out, filters_)};
+    return {WindowedOutputShape(OnlyShape(input_shapes), filters_)};
   }
 
   json GetConfig() const override {
     json c = ConvBase::GetConfig();
     c["filters"] = filters_;
     c["implementation"] = implementation_;
-    c["kernel_initializer"] = params::ToConfig(kernel_initializer_);
-    c["kernel_regularizer"] = params::ToConfig(kernel_regularizer_);
-    c["kernel_constraint"] = params::ToConfig(kernel_constraint_);
+    kernel_args_.Write(&c, "kernel");
     return c;
   }
 
@@ -103,9 +94,7 @@ class LocallyConnected : public ConvBase {
   int64_t implementation_;
   int64_t taps_ = 1;
   std::vector<int64_t> out_spatial_;
-  std::shared_ptr<params::Initializer> kernel_initializer_;
-  std::shared_ptr<params::Regularizer> kernel_regularizer_;
-  std::shared_ptr<params::Constraint> kernel_constraint_;
+  WeightArgs kernel_args_;
   ops::VariablePtr kernel_, bias_;
 };
 

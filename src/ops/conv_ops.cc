@@ -37,6 +37,18 @@ void Place(std::array<int64_t, 3>& dst, size_t k, const std::vector<int64_t>& va
   for (size_t a = 0; a < k; ++a) dst[3 - k + a] = values[a];
 }
 
+// The window part of a geometry: spatial sizes from `in` to `out` through `kernel` and the spec.
+void PlaceWindow(kernels::ConvGeometry& g, const std::vector<int64_t>& in, const std::vector<int64_t>& out,
+                 const std::vector<int64_t>& kernel, const ConvSpec& spec) {
+  const size_t k = in.size();
+  Place(g.in, k, in);
+  Place(g.out, k, out);
+  Place(g.kernel, k, kernel);
+  Place(g.stride, k, spec.strides);
+  Place(g.dilation, k, spec.dilations);
+  Place(g.pad, k, spec.pad_before);
+}
+
 // Checks x / kernel ranks and returns the number of spatial axes.
 size_t SpatialRank(const Tensor& x, const Tensor& kernel, const char* op) {
   CheckFloat(x, op, "input");
@@ -106,12 +118,7 @@ Tensor Conv(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Con
     out_shape.push_back(out[a]);
   }
   out_shape.push_back(cout);
-  Place(g.in, k, in);
-  Place(g.out, k, out);
-  Place(g.kernel, k, ker);
-  Place(g.stride, k, spec.strides);
-  Place(g.dilation, k, spec.dilations);
-  Place(g.pad, k, spec.pad_before);
+  PlaceWindow(g, in, out, ker, spec);
 
   Tensor y(out_shape);
   if (y.size() > 0) {
@@ -170,12 +177,7 @@ Tensor ConvTranspose(const Tensor& x, const Tensor& kernel, const Tensor& bias, 
     out_shape.push_back(output_size[a]);
   }
   out_shape.push_back(cout);
-  Place(g.in, k, output_size);
-  Place(g.out, k, in);
-  Place(g.kernel, k, ker);
-  Place(g.stride, k, spec.strides);
-  Place(g.dilation, k, spec.dilations);
-  Place(g.pad, k, spec.pad_before);
+  PlaceWindow(g, output_size, in, ker, spec);
 
   Tensor y(out_shape);
   if (y.size() > 0) {
@@ -235,12 +237,7 @@ Tensor ExtractPatches(const Tensor& x, const std::vector<int64_t>& kernel_size, 
     }
     out[a] = (span - window) / spec.strides[a] + 1;
   }
-  Place(g.in, k, in);
-  Place(g.out, k, out);
-  Place(g.kernel, k, kernel_size);
-  Place(g.stride, k, spec.strides);
-  Place(g.dilation, k, spec.dilations);
-  Place(g.pad, k, spec.pad_before);
+  PlaceWindow(g, in, out, kernel_size, spec);
   Tensor patches({g.batch, g.out_positions(), g.patch()});
   if (patches.size() > 0) kernels::ConvPatches(g, x.f32(), patches.f32());
   RecordUnaryOut(op, {x}, patches, [x, g](const Tensor& dp) {
