@@ -277,7 +277,7 @@ export type Shape = Array<number | null>;
 export type ActivationIdentifier =
   | 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'hardSigmoid' | 'hard_sigmoid' | 'tanh' | 'softmax' | 'logSoftmax'
   | 'log_softmax' | 'elu' | 'selu' | 'softplus' | 'softsign' | 'exponential' | 'swish' | 'silu' | 'gelu' | 'mish'
-  | 'leakyRelu' | 'leaky_relu';
+  | 'leakyRelu' | 'leaky_relu' | 'hardSigmoidKeras2' | 'hard_sigmoid_keras2';
 /** An initializer, regularizer or constraint: a name ('glorotUniform', 'l1l2', 'maxNorm') or {className, config}. */
 export type SerializedSpec = string | {className: string; config?: {[key: string]: unknown}};
 export type DataFormat = 'channelsLast' | 'channelsFirst' | 'channels_last' | 'channels_first';

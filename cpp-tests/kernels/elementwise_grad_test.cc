@@ -61,6 +61,12 @@ TEST_P(UnaryGradTest, EverySizeAndAlignmentMatchesReference) {
   }
 }
 
+TEST_P(UnaryGradTest, HardSigmoidWithASlopeHasTheKeras2Derivative) {
+  std::mt19937 rng(77);
+  const UnarySpec keras2{kernels::UnaryOp::kHardSigmoid, 0.2f, 1, false, 0.5, 0, testutil::Domain::kAll, {-2.5, 2.5}};
+  for (int64_t n : testutil::TestSizes()) CheckGrad(keras2, testutil::SweepInputs(keras2, static_cast<size_t>(n), rng), 1, rng);
+}
+
 TEST_P(UnaryGradTest, ExtremeInputsGiveLimits) {
   std::mt19937 rng(5);
   std::vector<float> x = testutil::ExtremeInputs();

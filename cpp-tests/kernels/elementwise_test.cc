@@ -92,6 +92,21 @@ TEST_P(UnaryTest, InPlaceEqualsOutOfPlace) {
   }
 }
 
+// hardSigmoid with a slope (alpha > 0) is the Keras 2 / tfjs formula clip(alpha x + 0.5, 0, 1), which the
+// models those versions saved need; the same sweeps as every op, against the double reference.
+TEST_P(UnaryTest, HardSigmoidWithASlopeIsTheKeras2Formula) {
+  std::mt19937 rng(5);
+  // 0.2 x + 0.5 cancels near x = -2.5: the error is within an ulp of 0.5, which is up to 64 ulps of a small result.
+  const UnarySpec keras2{UnaryOp::kHardSigmoid, 0.2f, 64, false, 0.5, 0, testutil::Domain::kAll, {-2.5, 2.5}};
+  for (int64_t n : testutil::TestSizes()) CheckAgainstReference(keras2, testutil::SweepInputs(keras2, n, rng), 1);
+  CheckAgainstReference(keras2, testutil::ExtremeInputs(), 0);
+  const float x[] = {-3.f, -2.5f, -1.f, 0.f, 1.25f, 2.5f, 4.f};
+  float y[7];
+  kernels::Unary(UnaryOp::kHardSigmoid, x, y, 7, 0.2f);
+  const float expected[] = {0.f, 0.f, 0.3f, 0.5f, 0.75f, 1.f, 1.f};
+  for (int i = 0; i < 7; ++i) EXPECT_NEAR(y[i], expected[i], 1e-7f) << x[i];
+}
+
 // A dense grid over [-120, 120] (every threshold the kernels switch at) plus 2^15 mixed-magnitude
 // points per op; the measured worst error is printed so the bounds in unary_specs.h stay honest.
 TEST_P(UnaryTest, AccuracySweep) {

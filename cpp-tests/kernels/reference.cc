@@ -40,7 +40,9 @@ double Unary(UnaryOp op, double x, double alpha) {
     case UnaryOp::kRelu: return x < 0 ? 0.0 : x;
     case UnaryOp::kRelu6: return std::min(std::max(x, 0.0), 6.0);
     case UnaryOp::kSigmoid: return Sigmoid(x);
-    case UnaryOp::kHardSigmoid: return std::min(std::max(x + 3, 0.0), 6.0) / 6;
+    case UnaryOp::kHardSigmoid:
+      if (alpha != 0) return std::min(std::max(alpha * x + 0.5, 0.0), 1.0);
+      return std::min(std::max(x + 3, 0.0), 6.0) / 6;
     case UnaryOp::kTanh: return std::tanh(x);
     case UnaryOp::kElu: return x > 0 ? x : alpha * std::expm1(x);
     case UnaryOp::kSelu: return kSeluScale * (x > 0 ? x : kSeluAlpha * std::expm1(x));
@@ -74,7 +76,9 @@ double UnaryDerivative(UnaryOp op, double x, double y, double alpha) {
     case UnaryOp::kRelu: return x > 0 ? 1 : 0;
     case UnaryOp::kRelu6: return x > 0 && x < 6 ? 1 : 0;
     case UnaryOp::kSigmoid: return y * (1 - y);
-    case UnaryOp::kHardSigmoid: return x > -3 && x < 3 ? 1.0 / 6 : 0;
+    case UnaryOp::kHardSigmoid:
+      if (alpha != 0) return std::abs(x) < 0.5 / alpha ? double(alpha) : 0.0;
+      return x > -3 && x < 3 ? 1.0 / 6 : 0;
     case UnaryOp::kTanh: return 1 - y * y;
     case UnaryOp::kElu: return x > 0 ? 1 : y + alpha;
     case UnaryOp::kSelu: return x > 0 ? kSeluScale : y + kSeluScale * kSeluAlpha;

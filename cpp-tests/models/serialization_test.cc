@@ -177,6 +177,35 @@ TEST(Serialization, ReadsTfjsModelJsonAndKeras3Sequential) {
 
 // The models joined the layer registry at start-up (cpp-tests/main.cc), so any reader of layer specs
 // (wrappers, RNN cell lists, nested models) makes them through DeserializeLayer.
+// hard_sigmoid is read with its writer's formula: Keras 2 / tfjs clip(0.2 x + 0.5, 0, 1), Keras 3 (and a
+// config without a version) relu6(x + 3) / 6.
+TEST(Serialization, HardSigmoidFollowsTheWritersKerasVersion) {
+  auto model_for = [](const char* version) {
+    json j = json::parse(R"({"class_name": "Sequential", "config": {"name": "hs", "layers": [
+      {"class_name": "Activation", "config": {"activation": "hard_sigmoid", "batch_input_shape": [null, 3]}}]}})");
+    if (version != nullptr) j["keras_version"] = version;
+    return ModelFromJson(j);
+  };
+  const Tensor x = Tensor::FromVector({1, 3}, {-2.f, 1.f, 2.f});
+  auto values = [&](const std::shared_ptr<Model>& m) {
+    const Tensor y = m->Predict({x})[0];
+    return std::vector<float>(y.f32(), y.f32() + 3);
+  };
+  for (const char* old : {"2.1.2", "1.2.2", "tfjs-layers 4.22.0"}) {
+    SCOPED_TRACE(old);
+    const std::vector<float> y = values(model_for(old));
+    EXPECT_NEAR(y[0], 0.1f, 1e-6f);  // 0.2 * -2 + 0.5
+    EXPECT_NEAR(y[1], 0.7f, 1e-6f);
+    EXPECT_NEAR(y[2], 0.9f, 1e-6f);
+  }
+  for (const char* current : {"3.3.3", "kerasm", static_cast<const char*>(nullptr)}) {
+    const std::vector<float> y = values(model_for(current));
+    EXPECT_NEAR(y[0], 1.f / 6, 1e-6f);  // (-2 + 3) / 6
+    EXPECT_NEAR(y[1], 4.f / 6, 1e-6f);
+    EXPECT_NEAR(y[2], 5.f / 6, 1e-6f);
+  }
+}
+
 TEST(Serialization, ModelsDeserializeThroughTheLayerRegistry) {
   auto seq = Sequential::Create({MakeDense(2, "linear", "r_d", {{"input_shape", {3}}})}, "r_seq");
   auto seq_back = std::dynamic_pointer_cast<Sequential>(layers::DeserializeLayer(layers::SerializeLayer(*seq)));

@@ -20,7 +20,7 @@ namespace kerasm::kernels {
   X(kRelu, "relu")                /* y = max(x, 0) */                                         \
   X(kRelu6, "relu6")              /* y = min(max(x, 0), 6) */                                 \
   X(kSigmoid, "sigmoid")          /* y = 1/(1+e^-x) */                                        \
-  X(kHardSigmoid, "hardSigmoid")  /* Keras 3: relu6(x + 3) / 6 */                             \
+  X(kHardSigmoid, "hardSigmoid")  /* Keras 3: relu6(x + 3) / 6; alpha > 0: clip(alpha x + 0.5, 0, 1) */                             \
   X(kTanh, "tanh")                /* y = tanh x */                                            \
   X(kElu, "elu")                  /* x > 0 ? x : alpha (e^x - 1); alpha defaults to 1 */      \
   X(kSelu, "selu")                /* scale * elu(x, 1.67326...), scale = 1.05070... */        \
@@ -47,7 +47,7 @@ enum class UnaryOp : int {
 // The name used in the X-macro list ("relu", "hardSigmoid" ...).
 const char* UnaryOpName(UnaryOp op);
 
-// y[i] = f(x[i]) for i in [0, n). `alpha` parameterises elu / leakyRelu / thresholdedRelu and is ignored
+// y[i] = f(x[i]) for i in [0, n). `alpha` parameterises elu / leakyRelu / thresholdedRelu / hardSigmoid and is ignored
 // by the others. Accuracy: within 8 ulp of the exact value for every op (most within 1 to 4; the bound
 // of each op is stated in unary.cc); NaN gives NaN, +-inf give the limits (softsign(inf) = 1,
 // swish(-inf) = 0), and no intermediate overflows for any finite input.

@@ -53,6 +53,12 @@ void UnaryImpl(int op_index, const float* x, float* y, int64_t n, float alpha) {
     case UnaryOp::kSigmoid:
       return Map1(x, y, n, [](auto d, auto v) HWY_ATTR { return Sigmoid(d, v); });
     case UnaryOp::kHardSigmoid:
+      if (alpha != 0.0f) {
+        // Keras 2 / tfjs: clip(alpha x + 0.5, 0, 1) with alpha 0.2, for models those versions wrote.
+        return Map1(x, y, n, [alpha](auto d, auto v) HWY_ATTR {
+          return ClampNaN(d, hn::MulAdd(hn::Set(d, alpha), v, hn::Set(d, 0.5f)), 0.0f, 1.0f);
+        });
+      }
       return Map1(x, y, n, [](auto d, auto v) HWY_ATTR {
         return hn::Div(ClampNaN(d, hn::Add(v, hn::Set(d, 3.0f)), 0.0f, 6.0f), hn::Set(d, 6.0f));
       });

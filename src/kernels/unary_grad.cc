@@ -76,6 +76,13 @@ void UnaryGradImpl(int op_index, const float* x, const float* y, const float* dy
         return hn::Mul(g, hn::Mul(r, hn::Sub(hn::Set(d, 1.0f), r)));
       });
     case UnaryOp::kHardSigmoid:
+      if (alpha != 0.0f) {
+        return Map3(x, y, dy, dx, n, [alpha](auto d, auto v, auto, auto g) HWY_ATTR {
+          const auto edge = hn::Set(d, 0.5f / alpha);
+          const auto inside = hn::And(hn::Gt(v, hn::Neg(edge)), hn::Lt(v, edge));
+          return hn::Mul(hn::Mul(g, OneIf(d, inside)), hn::Set(d, alpha));
+        });
+      }
       return Map3(x, y, dy, dx, n, [](auto d, auto v, auto, auto g) HWY_ATTR {
         const auto inside = hn::And(hn::Gt(v, hn::Set(d, -3.0f)), hn::Lt(v, hn::Set(d, 3.0f)));
         return hn::Div(hn::Mul(g, OneIf(d, inside)), hn::Set(d, 6.0f));

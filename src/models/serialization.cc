@@ -288,6 +288,37 @@ void RegisterModelClasses() {
   }
 }
 
+namespace {
+
+// Keras 1/2 and tfjs-layers meant clip(0.2 x + 0.5, 0, 1) by hard_sigmoid; Keras 3 (and kerasm) mean
+// relu6(x + 3) / 6. A model is read with its writer's formula, so the older writers' spelling becomes
+// hard_sigmoid_keras2 wherever an activation is named (Keras 2's LSTM and GRU default to it).
+bool WrittenBeforeKeras3(const json& model) {
+  const auto it = model.find("keras_version");
+  if (it == model.end() || !it->is_string()) return false;
+  const std::string v = it->get<std::string>();
+  return v.rfind("1.", 0) == 0 || v.rfind("2.", 0) == 0 || v.rfind("tfjs", 0) == 0;
+}
+
+void UseKeras2HardSigmoid(json& value) {
+  if (value.is_array()) {
+    for (json& v : value) UseKeras2HardSigmoid(v);
+    return;
+  }
+  if (!value.is_object()) return;
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    const bool names_activation = it.key() == "activation" || it.key() == "recurrent_activation" ||
+                                  it.key() == "recurrentActivation";
+    if (names_activation && it->is_string() && (*it == "hard_sigmoid" || *it == "hardSigmoid")) {
+      *it = "hard_sigmoid_keras2";
+    } else {
+      UseKeras2HardSigmoid(*it);
+    }
+  }
+}
+
+}  // namespace
+
 std::shared_ptr<Model> ModelFromJson(const json& value) {
   if (value.is_string()) {
     json parsed;
@@ -309,6 +340,11 @@ std::shared_ptr<Model> ModelFromJson(const json& value) {
   // A program that skipped the start-up call would otherwise fail on the first nested model.
   RegisterModelClasses();
   try {
+    if (WrittenBeforeKeras3(value)) {
+      json legacy = value;
+      UseKeras2HardSigmoid(legacy);
+      return std::static_pointer_cast<Model>(layers::DeserializeLayer(legacy));
+    }
     return std::static_pointer_cast<Model>(layers::DeserializeLayer(value));
   } catch (const json::exception& e) {
     // A field of the wrong JSON type deep in the config.

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/elementwise.h"
+
 // X(js_name, keras_name, kind, kernels::UnaryOp, alpha): the tfjs spelling, Keras' snake_case spelling
 // (both are accepted everywhere), how it is computed, and the kernel's alpha where it takes one.
 #define KERASM_ACTIVATIONS(X)                                                                         \
@@ -28,7 +30,10 @@
   X("gelu", "gelu", kUnary, kGelu, 0.f)                                                               \
   X("mish", "mish", kUnary, kMish, 0.f)                                                               \
   /* Keras 3's leaky_relu activation uses negative_slope 0.2, as tfjs' 'leakyRelu' does. */          \
-  X("leakyRelu", "leaky_relu", kUnary, kLeakyRelu, 0.2f)
+  X("leakyRelu", "leaky_relu", kUnary, kLeakyRelu, 0.2f)                                           \
+  /* Keras 2's and tfjs' hard_sigmoid, clip(0.2 x + 0.5, 0, 1): what a model written by Keras 1/2 or   \
+     tfjs means by 'hard_sigmoid' (the model readers rename it so; LAYERS.md). */                      \
+  X("hardSigmoidKeras2", "hard_sigmoid_keras2", kUnary, kHardSigmoid, 0.2f)
 
 namespace kerasm::ops {
 
@@ -43,5 +48,9 @@ const std::vector<ActivationName>& ActivationNames();
 const ActivationName* FindActivationName(const std::string& name);
 // "linear, relu, ..., leakyRelu": the JS names, for messages listing what is known.
 std::string KnownActivations();
+
+// The element-wise kernel an activation runs, for fused kernels that apply it themselves: false (and
+// nothing set) for softmax and logSoftmax; ValueError for an unknown name.
+bool UnaryActivation(const std::string& name, kernels::UnaryOp* op, float* alpha);
 
 }  // namespace kerasm::ops

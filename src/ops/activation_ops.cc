@@ -68,6 +68,14 @@ std::string KnownActivations() {
 
 bool IsActivationName(const std::string& name) { return ActivationTable().count(name) > 0; }
 
+bool UnaryActivation(const std::string& name, kernels::UnaryOp* op, float* alpha) {
+  const ActivationSpec& spec = FindActivation(name);
+  if (spec.kind != ActivationSpec::kUnary) return false;
+  *op = spec.op;
+  *alpha = spec.alpha;
+  return true;
+}
+
 std::string CanonicalActivationName(const std::string& name) { return FindActivation(name).canonical; }
 
 Tensor Activation(const std::string& name, const Tensor& x) {
