@@ -49,6 +49,65 @@ Reference StackedReference(RnnRefOptions first, RnnRefOptions second, size_t fir
   };
 }
 
+// ConvLSTM2D from its definition: the LSTM gates of conv(x_t, kernel) + conv(h, recurrent_kernel) + bias,
+// the input convolution with the layer's strides / padding, the recurrent one 'same' with stride 1;
+// channels_last throughout (inputs [batch, T, rows, cols, C]).
+Reference ConvLstmReference(int64_t f, int64_t k, int64_t stride, bool same, bool return_sequences) {
+  return [=](const Tensors& in, const Tensors& w) {
+    const Tensor& x = in[0];
+    const int64_t batch = x.dim(0), steps = x.dim(1), rows = x.dim(2), cols = x.dim(3), ch = x.dim(4);
+    const std::vector<double> xv = ToDoubles(x), kv = ToDoubles(w[0]), rv = ToDoubles(w[1]), bv = ToDoubles(w[2]);
+    auto out_len = [&](int64_t n) { return same ? (n + stride - 1) / stride : (n - k) / stride + 1; };
+    auto pad_of = [&](int64_t n, int64_t out, int64_t s) { return same ? std::max<int64_t>((out - 1) * s + k - n, 0) / 2 : 0; };
+    const int64_t orow = out_len(rows), ocol = out_len(cols);
+    const int64_t pr = pad_of(rows, orow, stride), pc = pad_of(cols, ocol, stride);
+    const int64_t rr = (k - 1) / 2;  // 'same' with stride 1: the smaller half in front
+    const int64_t g4 = 4 * f, map = orow * ocol * f;
+    std::vector<double> seq, last;
+    for (int64_t n = 0; n < batch; ++n) {
+      std::vector<double> h(map, 0.0), c(map, 0.0), hs;
+      for (int64_t t = 0; t < steps; ++t) {
+        std::vector<double> z(orow * ocol * g4, 0.0);
+        for (int64_t i = 0; i < orow; ++i) {
+          for (int64_t j = 0; j < ocol; ++j) {
+            for (int64_t q = 0; q < g4; ++q) {
+              double acc = bv[q];
+              for (int64_t a = 0; a < k; ++a) {
+                for (int64_t b = 0; b < k; ++b) {
+                  const int64_t yi = i * stride - pr + a, yj = j * stride - pc + b;
+                  if (yi >= 0 && yi < rows && yj >= 0 && yj < cols) {
+                    for (int64_t e = 0; e < ch; ++e) {
+                      acc += xv[(((n * steps + t) * rows + yi) * cols + yj) * ch + e] * kv[((a * k + b) * ch + e) * g4 + q];
+                    }
+                  }
+                  const int64_t hi = i - rr + a, hj = j - rr + b;
+                  if (hi >= 0 && hi < orow && hj >= 0 && hj < ocol) {
+                    for (int64_t e = 0; e < f; ++e) acc += h[(hi * ocol + hj) * f + e] * rv[((a * k + b) * f + e) * g4 + q];
+                  }
+                }
+              }
+              z[(i * ocol + j) * g4 + q] = acc;
+            }
+          }
+        }
+        for (int64_t p = 0; p < orow * ocol; ++p) {
+          for (int64_t e = 0; e < f; ++e) {
+            auto sig = [](double v) { return 1 / (1 + std::exp(-v)); };
+            const double* zp = &z[p * g4];
+            const double ig = sig(zp[e]), fg = sig(zp[f + e]), gg = std::tanh(zp[2 * f + e]), og = sig(zp[3 * f + e]);
+            c[p * f + e] = fg * c[p * f + e] + ig * gg;
+            h[p * f + e] = og * std::tanh(c[p * f + e]);
+          }
+        }
+        hs.insert(hs.end(), h.begin(), h.end());
+      }
+      seq.insert(seq.end(), hs.begin(), hs.end());
+      last.insert(last.end(), h.begin(), h.end());
+    }
+    return std::vector<std::vector<double>>{return_sequences ? seq : last};
+  };
+}
+
 }  // namespace
 
 std::vector<LayerCase> RecurrentLayerCases() {
@@ -154,6 +213,12 @@ std::vector<LayerCase> RecurrentLayerCases() {
                      {{2, 3}, {2, 2}, {2, 2}, {2, 2}}, {{3, 8}, {2, 8}, {8}, {2, 2}, {2, 2}, {2}},
                      StackedReference(c, d, 3)});
   }
+  cases.push_back({"ConvLSTM2D/valid_sequences", "ConvLSTM2D",
+                   {{"filters", 2}, {"kernel_size", {2, 2}}, {"return_sequences", true}}, {{2, 3, 4, 3, 2}},
+                   {{2, 2, 2, 8}, {2, 2, 2, 8}, {8}}, ConvLstmReference(2, 2, 1, false, true)});
+  cases.push_back({"ConvLSTM2D/same_stride2_last", "ConvLSTM2D",
+                   {{"filters", 3}, {"kernel_size", {3, 3}}, {"strides", {2, 2}}, {"padding", "same"}}, {{1, 2, 5, 4, 1}},
+                   {{3, 3, 1, 12}, {3, 3, 3, 12}, {12}}, ConvLstmReference(3, 3, 2, true, false)});
   return cases;
 }
 

@@ -28,6 +28,10 @@ class RnnCell : public Layer {
   virtual Shapes StateShapes() const = 0;
   // The step output's shape without the batch axis.
   virtual Shape StepOutputShape() const = 0;
+  // The same for steps of shape `step_input` (batch first): cells whose states depend on the input's size
+  // (ConvLSTM2D's feature maps) override these; the others' do not.
+  virtual Shapes StateShapesFor(const Shape& step_input) const;
+  virtual Shape StepOutputShapeFor(const Shape& step_input) const;
   // Before the steps of one sequence call: cells with dropout draw their masks here, fixed across the
   // time steps of the call as Keras draws them. `step_input` is the per-step input shape (batch first).
   virtual void BeginSequence(const Shape& step_input, bool training);
@@ -90,7 +94,7 @@ class RNN : public Layer {
   void SetCell(RnnCellPtr cell);
   // The step shape (x without its time axis) and a check of the rank.
   Shape StepShape(const Shape& x) const;
-  Tensors InitialStates(const Tensors& inputs, int64_t batch);
+  Tensors InitialStates(const Tensors& inputs, const Shape& step);
   // The step loop over ordinary ops (any cell): {output, final states...}.
   Tensors RunSteps(const Tensor& x, Tensors states, const Tensor& mask, bool training);
 
@@ -98,7 +102,7 @@ class RNN : public Layer {
   bool return_sequences_ = false, return_state_ = false, go_backwards_ = false, stateful_ = false;
   bool unroll_ = false, time_major_ = false, zero_output_for_mask_ = false;
   Tensors kept_states_;  // stateful: the states the next call starts from
-  int64_t stateful_batch_ = -1;
+  Shape stateful_step_;  // stateful: the step shape (batch first) the layer was built for
 };
 
 // Keras' StackedRNNCells: cells run one after the other within a step; the states are every cell's, in order.
@@ -109,6 +113,8 @@ class StackedRNNCells : public RnnCell {
 
   Shapes StateShapes() const override;
   Shape StepOutputShape() const override;
+  Shapes StateShapesFor(const Shape& step_input) const override;
+  Shape StepOutputShapeFor(const Shape& step_input) const override;
   void Build(const Shapes& input_shapes) override;
   void BeginSequence(const Shape& step_input, bool training) override;
   void EndSequence() override;

@@ -9,6 +9,7 @@
 #include "ops/ops.h"
 #include "params/arguments.h"
 #include "params/initializers.h"
+#include "params/regularizers.h"
 
 namespace kerasm::layers {
 
@@ -32,13 +33,13 @@ const char* CellDefaultName(CellKind kind) {
   return "?";
 }
 
-double ReadRate(ConfigReader& config, const char* key) {
+}  // namespace
+
+double ReadDropoutRate(ConfigReader& config, const char* key) {
   const double rate = config.Number(key, 0.0);
   if (!(rate >= 0.0 && rate <= 1.0)) config.Invalid(key, "must be a float between 0 and 1");
   return rate;
 }
-
-}  // namespace
 
 CellArgs CellArgs::Read(ConfigReader& config, CellKind kind, bool cudnn) {
   CellArgs a;
@@ -59,8 +60,8 @@ CellArgs CellArgs::Read(ConfigReader& config, CellKind kind, bool cudnn) {
   if (kind == CellKind::kLstm) a.unit_forget_bias = config.Bool("unit_forget_bias", true);
   if (kind == CellKind::kGru) a.reset_after = cudnn || config.Bool("reset_after", true);
   if (!cudnn) {
-    a.dropout = ReadRate(config, "dropout");
-    a.recurrent_dropout = ReadRate(config, "recurrent_dropout");
+    a.dropout = ReadDropoutRate(config, "dropout");
+    a.recurrent_dropout = ReadDropoutRate(config, "recurrent_dropout");
     if (kind != CellKind::kSimpleRnn) {
       const int64_t impl = config.Int("implementation", 2);
       // Keras 2 also wrote 0 (its old default, computed like 1).
@@ -99,6 +100,8 @@ class DenseCell : public RnnCell {
  public:
   DenseCell(ConfigReader& config, CellKind kind)
       : RnnCell(config), args_(CellArgs::Read(config, kind)), rng_(SeedOf(args_)) {
+    // Keras accepts it on any layer (tfjs' cells write it); a cell's outputs are its step's.
+    activity_regularizer_ = params::ReadRegularizer(config, "activity_regularizer");
     AcceptStates();
   }
   explicit DenseCell(const CellArgs& args)
@@ -214,6 +217,7 @@ class DenseCell : public RnnCell {
   json GetConfig() const override {
     json c = Layer::GetConfig();
     args_.Write(&c);
+    c["activity_regularizer"] = params::ToConfig(activity_regularizer_);
     return c;
   }
 

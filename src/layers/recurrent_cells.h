@@ -36,6 +36,9 @@ struct CellArgs {
   int64_t gates() const { return kind == CellKind::kSimpleRnn ? 1 : kind == CellKind::kGru ? 3 : 4; }
 };
 
+// A dropout / recurrent_dropout rate in [0, 1].
+double ReadDropoutRate(ConfigReader& config, const char* key);
+
 // A cell built from arguments a layer read (named "lstm_cell" and the like, as Keras names them).
 RnnCellPtr MakeDenseCell(const CellArgs& args);
 

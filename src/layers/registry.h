@@ -87,6 +87,7 @@
   /* normalization */ \
   X(BatchNormalization, "batchNormalization") \
   /* recurrent */ \
+  X(ConvLSTM2D, "convLstm2d") \
   X(CuDNNGRU, "cudnnGru") \
   X(CuDNNLSTM, "cudnnLstm") \
   X(GRU, "gru") \

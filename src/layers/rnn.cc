@@ -21,6 +21,20 @@ void RnnCell::AcceptStates() {
   SetInputCount(1, 1 + static_cast<int>(StateShapes().size()));
 }
 
+Shapes RnnCell::StateShapesFor(const Shape&) const { return StateShapes(); }
+Shape RnnCell::StepOutputShapeFor(const Shape&) const { return StepOutputShape(); }
+
+namespace {
+
+// [batch] + shape.
+Shape WithBatch(int64_t batch, const Shape& shape) {
+  Shape out{batch};
+  out.insert(out.end(), shape.begin(), shape.end());
+  return out;
+}
+
+}  // namespace
+
 void RnnCell::BeginSequence(const Shape&, bool) {}
 void RnnCell::EndSequence() {}
 
@@ -31,14 +45,13 @@ void RnnCell::FusedOperands(ops::RnnSequenceOptions*, Tensor*, Tensor*, Tensor*)
 }
 
 Tensors RnnCell::Call(const Tensors& inputs, const CallContext& ctx) {
-  const Shapes states = StateShapes();
+  const Shapes states = StateShapesFor(inputs[0].shape());
   if (inputs.size() != states.size() + 1) {
     Fail<ValueError>(Who(), ": a cell is called on [x, ", states.size(), " state(s)], got ", inputs.size(), " tensor(s)");
   }
   const Tensor& x = inputs[0];
   for (size_t i = 0; i < states.size(); ++i) {
-    Shape want{x.dim(0)};
-    want.insert(want.end(), states[i].begin(), states[i].end());
+    const Shape want = WithBatch(x.dim(0), states[i]);
     if (inputs[i + 1].shape() != want) {
       Fail<ShapeError>(Who(), ": state ", i, " must have shape ", ShapeToString(want), " for an input of shape ",
                        ShapeToString(x.shape()), ", got ", ShapeToString(inputs[i + 1].shape()));
@@ -54,17 +67,10 @@ Tensors RnnCell::Call(const Tensors& inputs, const CallContext& ctx) {
 }
 
 Shapes RnnCell::ComputeOutputShape(const Shapes& input_shapes) {
-  const int64_t batch = OnlyShape(input_shapes).empty() ? -1 : input_shapes[0][0];
-  Shapes out;
-  Shape y{batch};
-  const Shape step = StepOutputShape();
-  y.insert(y.end(), step.begin(), step.end());
-  out.push_back(y);
-  for (const Shape& s : StateShapes()) {
-    Shape st{batch};
-    st.insert(st.end(), s.begin(), s.end());
-    out.push_back(st);
-  }
+  const Shape& x = input_shapes[0];
+  const int64_t batch = x.empty() ? -1 : x[0];
+  Shapes out{WithBatch(batch, StepOutputShapeFor(x))};
+  for (const Shape& s : StateShapesFor(x)) out.push_back(WithBatch(batch, s));
   return out;
 }
 
@@ -120,14 +126,27 @@ Shapes StackedRNNCells::StateShapes() const {
 
 Shape StackedRNNCells::StepOutputShape() const { return cells_.back()->StepOutputShape(); }
 
+Shapes StackedRNNCells::StateShapesFor(const Shape& step_input) const {
+  Shapes out;
+  Shape shape = step_input;
+  for (const RnnCellPtr& c : cells_) {
+    for (const Shape& s : c->StateShapesFor(shape)) out.push_back(s);
+    shape = WithBatch(shape[0], c->StepOutputShapeFor(shape));
+  }
+  return out;
+}
+
+Shape StackedRNNCells::StepOutputShapeFor(const Shape& step_input) const {
+  Shape shape = step_input;
+  for (const RnnCellPtr& c : cells_) shape = WithBatch(shape[0], c->StepOutputShapeFor(shape));
+  return Shape(shape.begin() + 1, shape.end());
+}
+
 void StackedRNNCells::Build(const Shapes& input_shapes) {
   Shape shape = input_shapes[0];
   for (const RnnCellPtr& c : cells_) {
     c->MaybeBuild({shape});
-    Shape next{shape[0]};
-    const Shape out = c->StepOutputShape();
-    next.insert(next.end(), out.begin(), out.end());
-    shape = next;
+    shape = WithBatch(shape[0], c->StepOutputShapeFor(shape));
   }
 }
 
@@ -135,10 +154,7 @@ void StackedRNNCells::BeginSequence(const Shape& step_input, bool training) {
   Shape shape = step_input;
   for (const RnnCellPtr& c : cells_) {
     c->BeginSequence(shape, training);
-    Shape next{shape[0]};
-    const Shape out = c->StepOutputShape();
-    next.insert(next.end(), out.begin(), out.end());
-    shape = next;
+    shape = WithBatch(shape[0], c->StepOutputShapeFor(shape));
   }
 }
 
@@ -237,32 +253,27 @@ void RNN::Build(const Shapes& input_shapes) {
                        "batch_input_shape (or batchInputShape / batch_size), got the input shape ",
                        ShapeToString(input_shapes[0]));
     }
-    stateful_batch_ = step[0];
+    stateful_step_ = step;
     ResetStates();
   }
 }
 
 void RNN::ResetStates() {
-  if (!stateful_ || stateful_batch_ < 0) return;
+  if (!stateful_ || stateful_step_.empty()) return;
   kept_states_.clear();
-  for (const Shape& s : cell_->StateShapes()) {
-    Shape shape{stateful_batch_};
-    shape.insert(shape.end(), s.begin(), s.end());
-    kept_states_.push_back(Tensor::Zeros(shape));
-  }
+  for (const Shape& s : cell_->StateShapesFor(stateful_step_)) kept_states_.push_back(Tensor::Zeros(WithBatch(stateful_step_[0], s)));
 }
 
 void RNN::ResetStates(const Tensors& states) {
   if (!stateful_) Fail<ValueError>(Who(), ": resetStates(states) needs a stateful layer (stateful: true)");
-  if (stateful_batch_ < 0) Fail<ValueError>(Who(), ": resetStates(states) before the layer is built");
-  const Shapes shapes = cell_->StateShapes();
+  if (stateful_step_.empty()) Fail<ValueError>(Who(), ": resetStates(states) before the layer is built");
+  const Shapes shapes = cell_->StateShapesFor(stateful_step_);
   if (states.size() != shapes.size()) {
     Fail<ValueError>(Who(), ": resetStates expects ", shapes.size(), " state(s), got ", states.size());
   }
   Tensors kept;
   for (size_t i = 0; i < states.size(); ++i) {
-    Shape want{stateful_batch_};
-    want.insert(want.end(), shapes[i].begin(), shapes[i].end());
+    const Shape want = WithBatch(stateful_step_[0], shapes[i]);
     if (!states[i].defined() || states[i].shape() != want) {
       Fail<ShapeError>(Who(), ": state ", i, " must have shape ", ShapeToString(want), ", got ",
                        states[i].defined() ? ShapeToString(states[i].shape()) : std::string("nothing"));
@@ -272,8 +283,9 @@ void RNN::ResetStates(const Tensors& states) {
   kept_states_ = kept;
 }
 
-Tensors RNN::InitialStates(const Tensors& inputs, int64_t batch) {
-  const Shapes shapes = cell_->StateShapes();
+Tensors RNN::InitialStates(const Tensors& inputs, const Shape& step) {
+  const int64_t batch = step[0];
+  const Shapes shapes = cell_->StateShapesFor(step);
   if (inputs.size() > 1) {
     if (inputs.size() != shapes.size() + 1) {
       Fail<ValueError>(Who(), ": initialState needs ", shapes.size(), " state(s) (one per state of ", cell_->ClassName(),
@@ -281,8 +293,7 @@ Tensors RNN::InitialStates(const Tensors& inputs, int64_t batch) {
     }
     Tensors states(inputs.begin() + 1, inputs.end());
     for (size_t i = 0; i < states.size(); ++i) {
-      Shape want{batch};
-      want.insert(want.end(), shapes[i].begin(), shapes[i].end());
+      const Shape want = WithBatch(batch, shapes[i]);
       if (states[i].shape() != want) {
         Fail<ShapeError>(Who(), ": initial state ", i, " must have shape ", ShapeToString(want), " for an input of batch ",
                          batch, ", got ", ShapeToString(states[i].shape()));
@@ -291,18 +302,14 @@ Tensors RNN::InitialStates(const Tensors& inputs, int64_t batch) {
     return states;
   }
   if (stateful_) {
-    if (batch != stateful_batch_) {
-      Fail<ValueError>(Who(), ": a stateful layer keeps states for batch size ", stateful_batch_,
+    if (batch != stateful_step_[0]) {
+      Fail<ValueError>(Who(), ": a stateful layer keeps states for batch size ", stateful_step_[0],
                        ", got an input with batch size ", batch);
     }
     return kept_states_;
   }
   Tensors zeros;
-  for (const Shape& s : shapes) {
-    Shape shape{batch};
-    shape.insert(shape.end(), s.begin(), s.end());
-    zeros.push_back(Tensor::Zeros(shape));
-  }
+  for (const Shape& s : shapes) zeros.push_back(Tensor::Zeros(WithBatch(batch, s)));
   return zeros;
 }
 
@@ -325,7 +332,9 @@ Tensors RNN::Call(const Tensors& inputs, const CallContext& ctx) {
     }
     if (mask.dtype() != DType::kFloat32) mask = ops::Cast(mask, DType::kFloat32);
   }
-  Tensors states = InitialStates(inputs, batch);
+  Shape step = x.shape();
+  step.erase(step.begin() + 1);
+  Tensors states = InitialStates(inputs, step);
 
   Tensors result = RunSteps(x, states, mask, ctx.training);
   if (stateful_) {
@@ -394,21 +403,17 @@ Tensors RNN::RunSteps(const Tensor& x, Tensors states, const Tensor& mask, bool 
 
 Shapes RNN::ComputeOutputShape(const Shapes& input_shapes) {
   Shape x = input_shapes[0];
-  StepShape(x);
+  const Shape step = StepShape(x);
   if (time_major_) std::swap(x[0], x[1]);
   const int64_t batch = x[0];
   Shape y{batch};
-  if (return_sequences_) y.push_back(time_major_ ? x[1] : x[1]);
-  const Shape step = cell_->StepOutputShape();
-  y.insert(y.end(), step.begin(), step.end());
+  if (return_sequences_) y.push_back(x[1]);
+  const Shape out_step = cell_->StepOutputShapeFor(step);
+  y.insert(y.end(), out_step.begin(), out_step.end());
   if (time_major_ && return_sequences_) std::swap(y[0], y[1]);
   Shapes out{y};
   if (return_state_) {
-    for (const Shape& s : cell_->StateShapes()) {
-      Shape st{batch};
-      st.insert(st.end(), s.begin(), s.end());
-      out.push_back(st);
-    }
+    for (const Shape& s : cell_->StateShapesFor(step)) out.push_back(WithBatch(batch, s));
   }
   return out;
 }
