@@ -512,6 +512,17 @@ export interface ConvLSTM2DLayerArgs extends BaseRNNLayerArgs {
   recurrentDropout?: number;
   seed?: number | null;
 }
+/** Lambda: a JS function of km ops as a layer (differentiable like any op). */
+export interface LambdaLayerArgs extends LayerArgs {
+  /** inputs (an array when there are several), the `arguments` object and {training} -> Tensor(s). */
+  function: (inputs: any, args: {[key: string]: unknown}, kwargs: {training: boolean}) => Tensor | Tensor[];
+  /** Without the batch axis, or a function of the input shape(s) giving the output shape(s); absent: found by
+   * running the function once on zeros. */
+  outputShape?: Shape | Shape[] | ((inputShape: any) => Shape | Shape[]);
+  arguments?: {[key: string]: unknown};
+  /** The output mask from the inputs and their mask; absent: no mask. */
+  mask?: (inputs: any, mask: any) => Tensor | null;
+}
 /** A cell: a layer from a cell factory or a serialized {className, config}. */
 export type RNNCellSpec = layers.Layer | {className: string; config?: {[key: string]: unknown}};
 export interface GenericRNNLayerArgs extends BaseRNNLayerArgs {
@@ -758,6 +769,7 @@ export namespace layers {
   function dropout(config: DropoutLayerArgs): Layer;
   function flatten(config?: FlattenLayerArgs): Layer;
   function inputLayer(config: InputLayerArgs): Layer;
+  function lambda(config: LambdaLayerArgs): Layer;
   function reshape(config: ReshapeLayerArgs): Layer;
 
   // Merge layers: apply them to a list of inputs, `layer.apply([a, b])`. Shapes broadcast as in Keras.

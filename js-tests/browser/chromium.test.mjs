@@ -96,7 +96,7 @@ test('the same in a module Web Worker', () => {
   check(results.worker.result, 'worker');
 });
 
-// One layer per family (convolution, pooling, reshaping, normalization, recurrent, masks): the page and the
+// One layer per family (convolution, pooling, reshaping, normalization, recurrent, masks, a Lambda): the page and the
 // worker compute what Node computes, forward and input gradient.
 test('a layer of each family gives the same outputs and gradients in Chromium as in Node', async () => {
   await km.ready();

@@ -32,6 +32,7 @@ const LAYERS = [
   ['convLstm2d', {filters: 2, kernelSize: 2, returnSequences: true}, [1, 3, 4, 4, 1]],
   ['prelu', {}, [3, 4]],
   ['dense', {units: 3, activation: 'softmax'}, [2, 5]],
+  ['lambda', {function: (x, {k}) => x.mul(k).tanh().sum(-1, true), arguments: {k: 1.5}}, [3, 4]],
 ];
 
 export function layersSmoke() {
