@@ -97,6 +97,8 @@ class RNN : public Layer {
   Tensors InitialStates(const Tensors& inputs, const Shape& step);
   // The step loop over ordinary ops (any cell): {output, final states...}.
   Tensors RunSteps(const Tensor& x, Tensors states, const Tensor& mask, bool training);
+  // The same as one fused op (ops::RnnSequence), for cells whose CanFuse says so.
+  Tensors RunFused(const Tensor& x, const Tensors& states, const Tensor& mask);
 
   RnnCellPtr cell_;
   bool return_sequences_ = false, return_state_ = false, go_backwards_ = false, stateful_ = false;

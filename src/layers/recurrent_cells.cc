@@ -7,6 +7,7 @@
 #include "layers/dropout_mask.h"
 #include "layers/registry.h"
 #include "ops/ops.h"
+#include "ops/rnn_ops.h"
 #include "params/arguments.h"
 #include "params/initializers.h"
 #include "params/regularizers.h"
@@ -214,6 +215,20 @@ class DenseCell : public RnnCell {
     return {};
   }
 
+  // The fused sequence op computes exactly these formulas; dropout (masks drawn per call) stays with the
+  // step loop, as do activations the op's kernels lack.
+  bool CanFuse(bool training) const override {
+    if (training && (args_.dropout > 0 || args_.recurrent_dropout > 0)) return false;
+    ops::RnnSequenceOptions o;
+    FillOptions(&o);
+    return ops::RnnSequenceSupported(o);
+  }
+
+  void FusedOperands(ops::RnnSequenceOptions* options, Tensor* kernel, Tensor* recurrent, Tensor* bias) const override {
+    FillOptions(options);
+    Operands(kernel, recurrent, bias);
+  }
+
   json GetConfig() const override {
     json c = Layer::GetConfig();
     args_.Write(&c);
@@ -224,6 +239,15 @@ class DenseCell : public RnnCell {
   const CellArgs& args() const { return args_; }
 
  private:
+  void FillOptions(ops::RnnSequenceOptions* o) const {
+    o->cell = args_.kind == CellKind::kSimpleRnn ? ops::RnnCell::kSimpleRnn
+              : args_.kind == CellKind::kGru     ? ops::RnnCell::kGru
+                                                 : ops::RnnCell::kLstm;
+    o->activation = args_.activation;
+    o->recurrent_activation = args_.recurrent_activation;
+    o->reset_after = args_.reset_after;
+  }
+
   static uint64_t SeedOf(const CellArgs& a) { return a.seed ? static_cast<uint64_t>(*a.seed) : NextAutoSeed(); }
 
   // The weights as the step formulas read them: the variables, or for the CuDNN layers their cuDNN

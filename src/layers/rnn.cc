@@ -5,6 +5,7 @@
 #include "layers/recurrent.h"
 #include "layers/registry.h"
 #include "ops/ops.h"
+#include "ops/rnn_ops.h"
 #include "params/arguments.h"
 #include "params/regularizers.h"
 
@@ -336,7 +337,10 @@ Tensors RNN::Call(const Tensors& inputs, const CallContext& ctx) {
   step.erase(step.begin() + 1);
   Tensors states = InitialStates(inputs, step);
 
-  Tensors result = RunSteps(x, states, mask, ctx.training);
+  // The built-in cells run the whole sequence as one fused op when they can; zero_output_for_mask is the
+  // step loop's alone.
+  const bool fuse = cell_->CanFuse(ctx.training) && !(zero_output_for_mask_ && mask.defined());
+  Tensors result = fuse ? RunFused(x, states, mask) : RunSteps(x, states, mask, ctx.training);
   if (stateful_) {
     kept_states_.clear();
     for (size_t i = 1; i < result.size(); ++i) kept_states_.push_back(ops::StopGradient(result[i]));
@@ -399,6 +403,16 @@ Tensors RNN::RunSteps(const Tensor& x, Tensors states, const Tensor& mask, bool 
   Tensors result{return_sequences_ ? ops::Stack(outputs, 1) : previous};
   result.insert(result.end(), states.begin(), states.end());
   return result;
+}
+
+Tensors RNN::RunFused(const Tensor& x, const Tensors& states, const Tensor& mask) {
+  ops::RnnSequenceOptions options;
+  Tensor kernel, recurrent, bias;
+  cell_->FusedOperands(&options, &kernel, &recurrent, &bias);
+  options.go_backwards = go_backwards_;
+  options.return_sequences = return_sequences_;
+  // The op wants [batch, T, features] steps: the cells that fuse take rank-2 steps.
+  return ops::RnnSequence(x, states, kernel, recurrent, bias, mask, options);
 }
 
 Shapes RNN::ComputeOutputShape(const Shapes& input_shapes) {
