@@ -432,7 +432,7 @@ export interface BaseRNNLayerArgs extends LayerArgs {
   goBackwards?: boolean;
   /** Keep the final states as the next call's initial ones (needs batchInputShape); see resetStates. */
   stateful?: boolean;
-  /** Accepted for Keras compatibility; the results are the same either way. */
+  /** Run the step loop over ordinary ops instead of the fused sequence kernel (the same results). */
   unroll?: boolean;
   /** Inputs are [time, batch, ...]. Default false. */
   timeMajor?: boolean;

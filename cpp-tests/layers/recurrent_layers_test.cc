@@ -11,6 +11,7 @@
 #include "layers/recurrent_reference.h"
 #include "layers/registry.h"
 #include "ops/ops.h"
+#include "ops/tape.h"
 
 namespace kerasm::testing {
 
@@ -278,6 +279,67 @@ TEST(Recurrent, MaskedStepsCarryStatesAndRepeatTheOutput) {
         // The output mask is the input mask when the sequence is returned.
         const layers::CallResult r = layer->ApplyWithMasks({x}, ctx);
         EXPECT_EQ(r.masks[0].ToFloatVector(), m);
+      }
+    }
+  }
+}
+
+// The fused sequence op (the default) and the step loop over ordinary ops (unroll) give the same outputs
+// and gradients, with masks, go_backwards and initial states.
+TEST(Recurrent, FusedOpAndStepLoopAgree) {
+  const Tensor mask = Tensor::FromVector({3, 5}, {1, 1, 0, 1, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0});
+  struct Variant {
+    const char* cls;
+    json extra;
+  };
+  const std::vector<Variant> variants = {
+      {"SimpleRNN", {{"activation", "relu"}}},
+      {"GRU", json::object()},
+      {"GRU", {{"reset_after", false}, {"recurrent_activation", "hard_sigmoid"}}},
+      {"LSTM", json::object()},
+      {"LSTM", {{"use_bias", false}}},
+      {"CuDNNGRU", json::object()},
+      {"CuDNNLSTM", json::object()},
+  };
+  for (const Variant& v : variants) {
+    for (bool backwards : {false, true}) {
+      for (bool sequences : {false, true}) {
+        SCOPED_TRACE(std::string(v.cls) + " " + v.extra.dump() + (backwards ? " backwards" : "") + (sequences ? " sequences" : ""));
+        json config = v.extra;
+        config["units"] = 3;
+        config["go_backwards"] = backwards;
+        config["return_sequences"] = sequences;
+        config["return_state"] = true;
+        LayerPtr fused = Built(v.cls, config, {3, 5, 2});
+        config["unroll"] = true;
+        LayerPtr loop = CreateLayer(v.cls, config);
+        loop->MaybeBuild({{3, 5, 2}});
+        loop->SetWeights(fused->GetWeights());
+        const Tensor x = RandomTensor({3, 5, 2}, 21);
+        const size_t nstates = std::string(v.cls).find("LSTM") != std::string::npos ? 2 : 1;
+        Tensors inputs{x};
+        for (size_t i = 0; i < nstates; ++i) inputs.push_back(RandomTensor({3, 3}, 30 + i));
+        CallContext ctx;
+        ctx.masks = Tensors(inputs.size());
+        ctx.masks[0] = mask;
+        const Tensors a = fused->Apply(inputs, ctx), b = loop->Apply(inputs, ctx);
+        ASSERT_EQ(a.size(), b.size());
+        for (size_t i = 0; i < a.size(); ++i) ExpectNear(a[i], ToDoubles(b[i]), "output " + std::to_string(i));
+        // Gradients of a weighted sum of every output with respect to x, the states and the weights.
+        auto grads = [&](const LayerPtr& layer) {
+          ops::GradientTape tape;
+          const Tensors out = layer->Apply(inputs, ctx);
+          Tensor total = Tensor::Scalar(0.f);
+          for (size_t i = 0; i < out.size(); ++i) {
+            total = ops::Add(total, ops::Sum(ops::Mul(out[i], RandomTensor(out[i].shape(), 50 + i))));
+          }
+          std::vector<Tensor> sources = inputs;
+          for (const auto& w : layer->TrainableWeights()) sources.push_back(w->value());
+          return tape.Gradient(total, sources);
+        };
+        const std::vector<Tensor> ga = grads(fused), gb = grads(loop);
+        ASSERT_EQ(ga.size(), gb.size());
+        for (size_t i = 0; i < ga.size(); ++i) ExpectNear(ga[i], ToDoubles(gb[i]), "gradient " + std::to_string(i));
       }
     }
   }

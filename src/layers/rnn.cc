@@ -217,7 +217,7 @@ void RNN::ReadRnnArgs(ConfigReader& config) {
   return_state_ = config.Bool("return_state", false);
   go_backwards_ = config.Bool("go_backwards", false);
   stateful_ = config.Bool("stateful", false);
-  unroll_ = config.Bool("unroll", false);  // the step loop is unrolled either way: same results
+  unroll_ = config.Bool("unroll", false);  // the step loop rather than the fused op: same results
   time_major_ = config.Bool("time_major", false);
   zero_output_for_mask_ = config.Bool("zero_output_for_mask", false);
   activity_regularizer_ = params::ReadRegularizer(config, "activity_regularizer");
@@ -337,9 +337,9 @@ Tensors RNN::Call(const Tensors& inputs, const CallContext& ctx) {
   step.erase(step.begin() + 1);
   Tensors states = InitialStates(inputs, step);
 
-  // The built-in cells run the whole sequence as one fused op when they can; zero_output_for_mask is the
-  // step loop's alone.
-  const bool fuse = cell_->CanFuse(ctx.training) && !(zero_output_for_mask_ && mask.defined());
+  // The built-in cells run the whole sequence as one fused op when they can; unroll asks for the step
+  // loop over ordinary ops (the same values), which alone does zero_output_for_mask.
+  const bool fuse = !unroll_ && cell_->CanFuse(ctx.training) && !(zero_output_for_mask_ && mask.defined());
   Tensors result = fuse ? RunFused(x, states, mask) : RunSteps(x, states, mask, ctx.training);
   if (stateful_) {
     kept_states_.clear();
