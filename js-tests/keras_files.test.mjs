@@ -3,7 +3,7 @@
 // here, weights-only files, content sniffing, and bad files. The oracle is tfjs-layers built from the
 // same config with the weights read from the file by the test itself.
 import assert from 'node:assert/strict';
-import {existsSync, readFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {test} from 'node:test';
 import h5wasm from 'h5wasm/node';
 import {zipSync} from 'fflate';
@@ -58,10 +58,10 @@ function comparePredictions(ours, theirs, inputShape, what) {
   want.dispose();
 }
 
-// tfkeras/act_3.h5 is left out: its Activation is 'hard_sigmoid', which Keras 2 (and tfjs) compute as
-// clip(0.2 x + 0.5, 0, 1) and kerasm so far only as Keras 3's relu6(x + 3) / 6.
+// tfkeras/act_3.h5's Activation is 'hard_sigmoid', which Keras 2 (and tfjs) compute as clip(0.2 x + 0.5, 0, 1):
+// the file's keras_version makes kerasm read it so (LAYERS.md).
 const KERAS2_FIXTURES = ['tfkeras/mlp_1.h5', 'tfkeras/mlp_6.h5', 'tfkeras/mlp_12.h5', 'tfkeras/mlp_24.h5', 'tfkeras/act_1.h5',
-  'tfkeras/misc_1.h5', 'weights/dense_tensorflow_2.h5', 'weights/dense_theano_2.h5'];
+  'tfkeras/act_3.h5', 'tfkeras/misc_1.h5', 'weights/dense_tensorflow_2.h5', 'weights/dense_theano_2.h5'];
 
 test('Keras 2 .h5 fixtures load and predict what tfjs-layers predicts with the same weights', async (t) => {
   if (!existsSync(FIXTURES)) {
@@ -79,6 +79,35 @@ test('Keras 2 .h5 fixtures load and predict what tfjs-layers predicts with the s
     model.dispose();
     twin.dispose();
   }
+});
+
+// The recurrent fixtures of Keras 2.2.4 (LSTM / SimpleRNN / GRU with Keras 2's hard_sigmoid default and
+// activation mixes, stacked, returning sequences; ConvLSTM2D), against tfjs-layers built from the same config
+// and weights: every file whose layers kerasm registers (the Bidirectional ones once that wrapper exists).
+test('Keras 2 .h5 recurrent models predict what tfjs-layers predicts with the same weights', async (t) => {
+  if (!existsSync(FIXTURES)) {
+    t.skip('../shared/fixtures is absent');
+    return;
+  }
+  const registered = new Set(km.layers.registeredLayers().map((c) => c.className));
+  const files = readdirSync(new URL('tfkeras/', FIXTURES)).filter((f) => /^(rnn|convlstm2d)_\d+\.h5$/.test(f));
+  let checked = 0;
+  for (const f of files) {
+    const bytes = readFileSync(new URL(`tfkeras/${f}`, FIXTURES));
+    const {weights, config} = readKeras2Weights(bytes);
+    if (!config.config.layers.every((l) => registered.has(l.class_name))) continue;
+    const model = await km.models.loadKerasModel(bytes);
+    const twin = await tfjsTwin(config, weights);
+    // Unknown time steps take 5.
+    const shape = model.inputs[0].shape.map((d) => d ?? 5);
+    comparePredictions(model, twin, shape, f);
+    model.optimizer?.dispose();
+    model.dispose();
+    twin.dispose();
+    checked += 1;
+  }
+  assert.ok(checked >= 11, `${checked} recurrent files checked`);
+  t.diagnostic(`${checked} of ${files.length} recurrent files checked`);
 });
 
 // The convolution / pooling / padding / cropping / upsampling fixtures, against tfjs-layers built from the

@@ -281,6 +281,8 @@ export async function loadKerasModel(source, options = {}, modelFromJSON) {
       const version = attr(file, 'keras_version') ?? null;
       let config = parseJsonText(configText, `${what}: model_config`);
       if (isKeras1(version)) config = upgradeKeras1(config);
+      // The writer's version decides what its defaults and hard_sigmoid mean (LAYERS.md).
+      if (version != null && config.keras_version == null) config = {...config, keras_version: String(version)};
       const model = await buildFromTopology(config, what, modelFromJSON);
       try {
         const root = file.get('model_weights') ?? file;
