@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {test} from 'node:test';
 import h5wasm from 'h5wasm/node';
-import {zipSync} from 'fflate';
+import {unzipSync, zipSync} from 'fflate';
 import {assertClose, km, randomValues, tf} from './support.mjs';
 
 const {FS} = await h5wasm.ready;
@@ -427,4 +427,52 @@ test('kerasm convert writes the tfjs format from a Keras file, with a summary li
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }
+});
+
+// A Keras 3 .keras file from the wild (Conv1D, MaxPooling1D, two LSTMs, Dropout, Dense), whose weights file
+// addresses layers by class ("lstm", "lstm_1"), not by name: against tfjs-layers built from the file's
+// config values with the weights the test reads from its model.weights.h5 itself.
+test('a Keras 3 CNN-LSTM .keras file predicts what tfjs-layers predicts with its weights', async (t) => {
+  const path = new URL('../../../keras3-dotkeras/cnn_lstm.keras', FIXTURES);
+  if (!existsSync(path)) {
+    t.skip('../shared/fixtures is absent');
+    return;
+  }
+  const bytes = readFileSync(path);
+  const entries = unzipSync(new Uint8Array(bytes));
+  const config = JSON.parse(new TextDecoder().decode(entries['config.json']));
+  const name = `/test-read-${++counter}.h5`;
+  FS.writeFile(name, entries['model.weights.h5']);
+  const f = new h5wasm.File(name, 'r');
+  const varsOf = (group) => {
+    const vars = f.get(`layers/${group}/vars`);
+    const own = vars ? vars.keys().sort((a, b) => a - b).map((k) => vars.get(k)) : [];
+    const cell = f.get(`layers/${group}/cell/vars`);
+    const fromCell = cell ? cell.keys().sort((a, b) => a - b).map((k) => cell.get(k)) : [];
+    return [...own, ...fromCell].map((ds) => tf.tensor(Float32Array.from(ds.value), ds.shape));
+  };
+  const layers = [];
+  const seen = {};
+  for (const {class_name: cls, config: c} of config.config.layers) {
+    if (cls === 'InputLayer') continue;
+    const key = cls.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+    const group = seen[key] === undefined ? key : `${key}_${seen[key] + 1}`;
+    seen[key] = seen[key] === undefined ? 0 : seen[key] + 1;
+    const first = layers.length === 0 ? {inputShape: config.config.layers[0].config.batch_shape.slice(1)} : {};
+    const layer = cls === 'Conv1D' ? tf.layers.conv1d({...first, filters: c.filters, kernelSize: c.kernel_size, activation: c.activation})
+      : cls === 'MaxPooling1D' ? tf.layers.maxPooling1d({poolSize: c.pool_size, strides: c.strides})
+      : cls === 'LSTM' ? tf.layers.lstm({units: c.units, returnSequences: c.return_sequences, recurrentActivation: c.recurrent_activation})
+      : cls === 'Dropout' ? tf.layers.dropout({rate: c.rate})
+      : tf.layers.dense({units: c.units, activation: c.activation});
+    layers.push([layer, group]);
+  }
+  const twin = tf.sequential({layers: layers.map(([l]) => l)});
+  for (const [layer, group] of layers) if (layer.weights.length > 0) layer.setWeights(varsOf(group));
+  f.close();
+  FS.unlink(name);
+  const model = await km.models.loadKerasModel(bytes);
+  comparePredictions(model, twin, [null, 60, 1], 'cnn_lstm.keras');
+  model.optimizer?.dispose();
+  model.dispose();
+  twin.dispose();
 });
