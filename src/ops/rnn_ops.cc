@@ -129,7 +129,8 @@ struct Recurrent {
   void Multiply(int64_t M, const float* A, int64_t col0, int64_t N, const float* packed_part, const float* bias,
                 float* C) const {
     if (M == 1 || packed_part == nullptr) {
-      // One row streams U once per step (Gemm's M == 1 path, no packing): the batch-1 GEMV.
+      // One row streams U once per step (Gemm's M == 1 path, no packing): the batch-1 GEMV. In wasm an
+      // LSTM 128/64/T100 at batch 1 took 0.94-1.05 ms this way against 1.17-1.21 ms through the packed U.
       kernels::Gemm(M, N, K, A, K, false, U + col0, ld, false, bias, C, N, false, nullptr);
     } else {
       kernels::GemmPacked(M, N, K, A, K, false, packed_part, bias, C, N, false);
