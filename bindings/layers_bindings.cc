@@ -15,6 +15,7 @@
 #include "json_util.h"
 #include "layers/input_layer.h"
 #include "layers/node.h"
+#include "layers/recurrent.h"
 #include "layers/registry.h"
 #include "models/model.h"
 #include "models/sequential.h"
@@ -190,6 +191,15 @@ void LayerResetStates(const LayerPtr& layer) {
   });
 }
 
+void LayerResetStatesTo(const LayerPtr& layer, const TensorList& states) {
+  Guard([&] {
+    CheckLayer(layer);
+    auto* rnn = dynamic_cast<layers::RNN*>(layer.get());
+    if (rnn == nullptr) Fail<ValueError>(layer->Who(), ": resetStates(states) needs a stateful RNN layer");
+    rnn->ResetStates(states);
+  });
+}
+
 // ---- symbolic tensors -------------------------------------------------------------------------------------
 
 SymbolicTensor Input(const std::string& config) {
@@ -279,6 +289,7 @@ EMSCRIPTEN_BINDINGS(kerasm_layers) {
   function("layerVariables", &LayerVariables);
   function("layerLosses", &LayerLosses);
   function("layerResetStates", &LayerResetStates);
+  function("layerResetStatesTo", &LayerResetStatesTo);
 
   function("input", &Input);
   function("symbolicInfo", &SymbolicInfo);

@@ -4,6 +4,7 @@
 // across, and the gradients for the input and for every trainable weight.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
+import {tfCellStep, tfRecurrent} from './recurrent_reference.mjs';
 import {assertClose, km, randomValues, sizeOf, tf} from './support.mjs';
 
 // Activation names as tfjs-layers knows them, minus those whose formula differs (checked below).
@@ -40,6 +41,12 @@ function bilinearFormula(x, size) {
   const cols = tf.matMul(rows.reshape([b, c, w, h * size[0]]).transpose([0, 1, 3, 2]).reshape([-1, w]), aw, false, true);
   return cols.reshape([b, c, h * size[0], w * size[1]]).transpose([0, 2, 3, 1]);
 }
+
+// Keys tfjs writes that Keras has not: read (and ignored) but not written, so Keras 3 can load the config.
+const TFJS_ONLY_KEYS = {ConvLSTM2D: ['implementation']};
+
+// Biases from a seeded draw (the default zeros would hide them).
+const RANDOM_BIAS = {className: 'RandomUniform', config: {minval: -0.5, maxval: 0.5, seed: 9}};
 
 // PReLU's alpha from a seeded draw, so the negative side is not all zeros.
 const ALPHA_INIT = {className: 'RandomUniform', config: {minval: 0.1, maxval: 0.6, seed: 3}};
@@ -376,6 +383,100 @@ const CASES = {
                                                        movingVarianceInitializer: {className: 'RandomUniform', config: {minval: 0.3, maxval: 2, seed: 7}}},
      input: [2, 3, 4], tfjsGradients: false},
   ],
+  // Recurrent layers. tfjs' defaults differ from Keras 3's (recurrentActivation hardSigmoid, resetAfter
+  // false), so the configs compared with tfjs spell them out; biases start random so they matter.
+  SimpleRNN: [
+    {label: 'returnSequences', config: {units: 3, returnSequences: true, biasInitializer: RANDOM_BIAS}, input: [2, 5, 4]},
+    {label: 'goBackwards, sigmoid, no bias', config: {units: 2, goBackwards: true, activation: 'sigmoid', useBias: false},
+     input: [3, 4, 2]},
+    {label: 'initial state', config: {units: 3, biasInitializer: RANDOM_BIAS}, inputs: [[2, 4, 3], [2, 3]]},
+  ],
+  GRU: [
+    {label: 'resetAfter false, returnSequences', config: {units: 3, resetAfter: false, recurrentActivation: 'sigmoid',
+                                                         returnSequences: true, biasInitializer: RANDOM_BIAS},
+     input: [2, 5, 4]},
+    {label: 'resetAfter false, goBackwards, initial state', config: {units: 2, resetAfter: false, goBackwards: true,
+                                                                     recurrentActivation: 'sigmoid'},
+     inputs: [[2, 4, 3], [2, 2]]},
+    // tfjs has no resetAfter: the Keras 3 formula in tfjs ops.
+    {label: 'resetAfter (Keras 3 default)', config: {units: 3, returnSequences: true, biasInitializer: RANDOM_BIAS},
+     input: [2, 4, 3], tfjs: false, outputShape: [null, 4, 3],
+     reference: (x, w) => tfRecurrent('gru', x, w, {units: 3, returnSequences: true})[0]},
+  ],
+  LSTM: [
+    {label: 'last output', config: {units: 3, recurrentActivation: 'sigmoid', biasInitializer: RANDOM_BIAS}, input: [2, 5, 4]},
+    {label: 'returnSequences, goBackwards, no unitForgetBias', config: {units: 2, recurrentActivation: 'sigmoid',
+                                                                        returnSequences: true, goBackwards: true,
+                                                                        unitForgetBias: false},
+     input: [3, 4, 2]},
+    {label: 'initial states', config: {units: 2, recurrentActivation: 'sigmoid'}, inputs: [[2, 3, 3], [2, 2], [2, 2]]},
+  ],
+  ConvLSTM2D: [
+    {label: 'same, returnSequences', config: {filters: 2, kernelSize: 3, padding: 'same', returnSequences: true,
+                                             recurrentActivation: 'sigmoid', biasInitializer: RANDOM_BIAS},
+     input: [2, 3, 4, 4, 2]},
+    {label: 'valid, strides 2, goBackwards', config: {filters: 3, kernelSize: [2, 2], strides: 2, goBackwards: true,
+                                                     recurrentActivation: 'sigmoid'},
+     input: [1, 2, 5, 4, 1]},
+    // tfjs' ConvLSTM2D is channels-last only: the channels-last layer on the transposed input, transposed back.
+    {label: 'channelsFirst', config: {filters: 2, kernelSize: 2, dataFormat: 'channelsFirst', returnSequences: true,
+                                      biasInitializer: RANDOM_BIAS},
+     input: [2, 2, 3, 4, 3], tfjs: false, outputShape: [null, 2, 2, 3, 2],
+     reference: (x, [k, r, b]) => {
+       const last = tf.layers.convLstm2d({filters: 2, kernelSize: 2, returnSequences: true, recurrentActivation: 'sigmoid'});
+       last.build([null, 2, 4, 3, 3]);
+       last.built = true;
+       // Copies the reference's variables into the tfjs layer: its forward is then the formula, but the
+       // weight gradients would not reach the reference's variables, hence tfjsGradients below.
+       last.setWeights([k, r, b]);
+       return last.apply(x.transpose([0, 1, 3, 4, 2])).transpose([0, 1, 4, 2, 3]);
+     }, tfjsGradients: false},
+  ],
+  CuDNNGRU: [
+    {label: 'returnSequences', config: {units: 3, returnSequences: true, biasInitializer: RANDOM_BIAS},
+     input: [2, 4, 3], tfjs: false, outputShape: [null, 4, 3],
+     reference: (x, w) => tfRecurrent('gru', x, w, {units: 3, returnSequences: true, cudnn: true})[0]},
+  ],
+  CuDNNLSTM: [
+    {label: 'goBackwards', config: {units: 2, goBackwards: true, biasInitializer: RANDOM_BIAS},
+     input: [2, 4, 3], tfjs: false, outputShape: [null, 2],
+     reference: (x, w) => tfRecurrent('lstm', x, w, {units: 2, goBackwards: true, cudnn: true})[0]},
+  ],
+  // A cell on its own: apply([x, ...states]) gives [output, ...states]; `output` picks one to compare.
+  // (tfjs' cells build from the input shape alone, so they cannot take these shape lists: the formulas.)
+  SimpleRNNCell: [
+    {label: 'step', config: {units: 3, biasInitializer: RANDOM_BIAS}, inputs: [[2, 4], [2, 3]], output: 0,
+     tfjs: false, outputShape: [[null, 3], [null, 3]],
+     reference: (x, h, w) => tfCellStep('simple', x, [h], w, {units: 3})[0]},
+  ],
+  GRUCell: [
+    {label: 'resetAfter false step', config: {units: 2, resetAfter: false, recurrentActivation: 'sigmoid',
+                                              biasInitializer: RANDOM_BIAS},
+     inputs: [[3, 4], [3, 2]], output: 0, tfjs: false, outputShape: [[null, 2], [null, 2]],
+     reference: (x, h, w) => tfCellStep('gru', x, [h], w, {units: 2, resetAfter: false})[0]},
+    {label: 'resetAfter step', config: {units: 2, biasInitializer: RANDOM_BIAS}, inputs: [[3, 4], [3, 2]], output: 0,
+     tfjs: false, outputShape: [[null, 2], [null, 2]],
+     reference: (x, h, w) => tfCellStep('gru', x, [h], w, {units: 2})[0]},
+  ],
+  LSTMCell: [
+    {label: 'step: the carry state', config: {units: 2, biasInitializer: RANDOM_BIAS},
+     inputs: [[3, 4], [3, 2], [3, 2]], output: 2, tfjs: false, outputShape: [[null, 2], [null, 2], [null, 2]],
+     reference: (x, h, c, w) => tfCellStep('lstm', x, [h, c], w, {units: 2})[2]},
+  ],
+  RNN: [
+    {label: 'a serialized LSTMCell, returnSequences', config: {cell: {className: 'LSTMCell', config: {units: 3}}, returnSequences: true},
+     input: [2, 4, 3], tfjs: false, outputShape: [null, 4, 3],
+     reference: (x, w) => tfRecurrent('lstm', x, w, {units: 3, returnSequences: true})[0]},
+  ],
+  StackedRNNCells: [
+    {label: 'SimpleRNNCell then GRUCell', config: {cells: [{className: 'SimpleRNNCell', config: {units: 3}},
+                                                           {className: 'GRUCell', config: {units: 2}}]},
+     inputs: [[2, 4], [2, 3], [2, 2]], output: 0, tfjs: false, outputShape: [[null, 2], [null, 3], [null, 2]],
+     reference: (x, h1, h2, [k1, r1, b1, k2, r2, b2]) => {
+       const [y1] = tfCellStep('simple', x, [h1], [k1, r1, b1], {units: 3});
+       return tfCellStep('gru', y1, [h2], [k2, r2, b2], {units: 2})[0];
+     }},
+  ],
 };
 
 test('every registered layer has a factory and generic test cases', () => {
@@ -412,7 +513,11 @@ function runCase(factory, c) {
     const again = km.layers[factory](config);
     assert.deepEqual(again.getConfig(), config);
     again.dispose();
-    if (tfLayer) for (const key of Object.keys(tfLayer.getConfig())) assert.ok(key in config, `tfjs config key '${key}' missing`);
+    if (tfLayer) {
+      for (const key of Object.keys(tfLayer.getConfig())) {
+        if (!(TFJS_ONLY_KEYS[kmLayer.getClassName()] ?? []).includes(key)) assert.ok(key in config, `tfjs config key '${key}' missing`);
+      }
+    }
 
     // Build, weights and output shape.
     const inputShapes = shapes.map(withBatchUnknown);
@@ -421,6 +526,8 @@ function runCase(factory, c) {
     assert.equal(kmLayer.built, true);
     if (tfLayer) {
       tfLayer.build(inputShape);
+      // tfjs' RNN.build does not mark the layer built, so its first apply would build the cell again.
+      tfLayer.built = true;
       assert.deepEqual(kmLayer.weights.map((w) => w.shape), tfLayer.weights.map((w) => w.shape), 'weight shapes');
       // From the weights: tfjs' merge layers never mark themselves built, so their countParams() throws.
       assert.equal(kmLayer.countParams(), tfLayer.weights.reduce((n, w) => n + sizeOf(w.shape), 0));
@@ -443,9 +550,12 @@ function runCase(factory, c) {
     const txs = shapes.map((s, i) => tf.tensor(values[i], s, dtype));
     // A reference for a layer with weights gets them (as tfjs variables, for their gradients) after the inputs.
     refWeights = tfLayer ? [] : kmLayer.trainableWeights.map((w) => tf.variable(tfTensor(w.read())));
+    // `output: i`: a multi-output layer (a cell's [output, ...states]) is compared on its output i.
+    const pick = (r) => (c.output === undefined ? r : r[c.output]);
     const tfForward = c.identity ? (...v) => v[0]
-      : tfLayer ? (...v) => tfLayer.apply(multi ? v : v[0]) : (...v) => c.reference(...v, refWeights);
-    const kmForward = (...v) => kmLayer.apply(multi ? v : v[0]);
+      : tfLayer ? (...v) => pick(tfLayer.apply(multi ? v : v[0]))
+      : (...v) => c.reference(...v, refWeights);
+    const kmForward = (...v) => pick(kmLayer.apply(multi ? v : v[0]));
     const y = kmForward(...xs);
     assertClose(y, tfForward(...txs), {rtol: 1e-5, atol: 1e-6, what: 'forward'});
 

@@ -422,6 +422,117 @@ export interface LocallyConnectedLayerArgs extends LayerArgs {
   kernelConstraint?: SerializedSpec;
   biasConstraint?: SerializedSpec;
 }
+/** What every recurrent layer takes besides its cell's arguments (Keras' RNN arguments). */
+export interface BaseRNNLayerArgs extends LayerArgs {
+  /** Return the output of every step ([batch, time, units]) rather than the last one. Default false. */
+  returnSequences?: boolean;
+  /** Also return the final states: [output, ...states]. Default false. */
+  returnState?: boolean;
+  /** Run from the last step to the first; sequence outputs come in that order. Default false. */
+  goBackwards?: boolean;
+  /** Keep the final states as the next call's initial ones (needs batchInputShape); see resetStates. */
+  stateful?: boolean;
+  /** Run the step loop over ordinary ops instead of the fused sequence kernel (the same results). */
+  unroll?: boolean;
+  /** Inputs are [time, batch, ...]. Default false. */
+  timeMajor?: boolean;
+  /** Masked steps output zeros instead of repeating the previous output. Default false. */
+  zeroOutputForMask?: boolean;
+  activityRegularizer?: SerializedSpec;
+  /** Keras 2 / tfjs: the input shape [inputLength, inputDim]. */
+  inputDim?: number;
+  inputLength?: number;
+}
+/** SimpleRNNCell / GRUCell / LSTMCell, and the flat arguments of SimpleRNN / GRU / LSTM. */
+export interface RNNCellLayerArgs extends LayerArgs {
+  units: number;
+  /** Default 'tanh'. */
+  activation?: ActivationIdentifier;
+  /** GRU and LSTM gates. Default 'sigmoid' (Keras 3; tfjs' default was Keras 2's hardSigmoid). */
+  recurrentActivation?: ActivationIdentifier;
+  useBias?: boolean;
+  kernelInitializer?: SerializedSpec;
+  recurrentInitializer?: SerializedSpec;
+  biasInitializer?: SerializedSpec;
+  kernelRegularizer?: SerializedSpec;
+  recurrentRegularizer?: SerializedSpec;
+  biasRegularizer?: SerializedSpec;
+  kernelConstraint?: SerializedSpec;
+  recurrentConstraint?: SerializedSpec;
+  biasConstraint?: SerializedSpec;
+  /** Input and recurrent-state dropout rates in training; one mask per call, fixed across its steps. */
+  dropout?: number;
+  recurrentDropout?: number;
+  /** LSTM: the forget gate's bias starts at 1. Default true. */
+  unitForgetBias?: boolean;
+  /** GRU: apply the reset gate after the recurrent product (Keras 3 / cuDNN). Default true. */
+  resetAfter?: boolean;
+  /** 1 or 2: the same results. */
+  implementation?: number;
+  seed?: number | null;
+}
+export interface RNNLayerArgs extends RNNCellLayerArgs, BaseRNNLayerArgs {}
+/** CuDNNGRU / CuDNNLSTM: cuDNN's weight layout, sigmoid and tanh, no dropout. */
+export interface CuDNNRNNLayerArgs extends BaseRNNLayerArgs {
+  units: number;
+  kernelInitializer?: SerializedSpec;
+  recurrentInitializer?: SerializedSpec;
+  biasInitializer?: SerializedSpec;
+  kernelRegularizer?: SerializedSpec;
+  recurrentRegularizer?: SerializedSpec;
+  biasRegularizer?: SerializedSpec;
+  kernelConstraint?: SerializedSpec;
+  recurrentConstraint?: SerializedSpec;
+  biasConstraint?: SerializedSpec;
+  unitForgetBias?: boolean;
+}
+/** ConvLSTM2D: an LSTM over feature maps, inputs [batch, time, rows, cols, channels] (or channels first). */
+export interface ConvLSTM2DLayerArgs extends BaseRNNLayerArgs {
+  filters: number;
+  kernelSize: number | number[];
+  strides?: number | number[];
+  /** Of the input convolution; the recurrent one is always 'same' with stride 1. */
+  padding?: 'valid' | 'same';
+  dataFormat?: DataFormat;
+  dilationRate?: number | number[];
+  activation?: ActivationIdentifier;
+  recurrentActivation?: ActivationIdentifier;
+  useBias?: boolean;
+  kernelInitializer?: SerializedSpec;
+  recurrentInitializer?: SerializedSpec;
+  biasInitializer?: SerializedSpec;
+  kernelRegularizer?: SerializedSpec;
+  recurrentRegularizer?: SerializedSpec;
+  biasRegularizer?: SerializedSpec;
+  kernelConstraint?: SerializedSpec;
+  recurrentConstraint?: SerializedSpec;
+  biasConstraint?: SerializedSpec;
+  unitForgetBias?: boolean;
+  dropout?: number;
+  recurrentDropout?: number;
+  seed?: number | null;
+}
+/** Lambda: a JS function of km ops as a layer (differentiable like any op). */
+export interface LambdaLayerArgs extends LayerArgs {
+  /** inputs (an array when there are several), the `arguments` object and {training} -> Tensor(s). */
+  function: (inputs: any, args: {[key: string]: unknown}, kwargs: {training: boolean}) => Tensor | Tensor[];
+  /** Without the batch axis, or a function of the input shape(s) giving the output shape(s); absent: found by
+   * running the function once on zeros. */
+  outputShape?: Shape | Shape[] | ((inputShape: any) => Shape | Shape[]);
+  arguments?: {[key: string]: unknown};
+  /** The output mask from the inputs and their mask; absent: no mask. */
+  mask?: (inputs: any, mask: any) => Tensor | null;
+}
+/** A cell: a layer from a cell factory or a serialized {className, config}. */
+export type RNNCellSpec = layers.Layer | {className: string; config?: {[key: string]: unknown}};
+export interface GenericRNNLayerArgs extends BaseRNNLayerArgs {
+  /** A cell, or a list of cells (stacked). */
+  cell: RNNCellSpec | RNNCellSpec[];
+}
+export interface StackedRNNCellsLayerArgs extends LayerArgs {
+  cells: RNNCellSpec[];
+}
+
 export interface EmbeddingLayerArgs extends LayerArgs {
   /** Number of rows: indices must lie in [0, inputDim). */
   inputDim: number;
@@ -603,6 +714,8 @@ export class LayerVariable {
 export interface LayerApplyArgs {
   training?: boolean;
   mask?: Tensor | Array<Tensor | null>;
+  /** RNN layers: the initial states (they join the inputs after x). */
+  initialState?: Tensor | Tensor[];
 }
 
 export namespace layers {
@@ -620,6 +733,7 @@ export namespace layers {
     /** Tensors in: tensors out, now. Symbolic tensors in: symbolic tensors out (a graph node). */
     apply(inputs: Tensor, kwargs?: LayerApplyArgs): Tensor;
     apply(inputs: Tensor[], kwargs?: LayerApplyArgs): Tensor | Tensor[];
+    apply(inputs: SymbolicTensor, kwargs: {training?: boolean; initialState: SymbolicTensor | SymbolicTensor[]}): SymbolicTensor | SymbolicTensor[];
     apply(inputs: SymbolicTensor, kwargs?: {training?: boolean}): SymbolicTensor;
     apply(inputs: SymbolicTensor[], kwargs?: {training?: boolean}): SymbolicTensor | SymbolicTensor[];
     computeMask(inputs: Tensor | Tensor[], mask?: Tensor | Array<Tensor | null>): Tensor | Array<Tensor | null> | null;
@@ -636,7 +750,8 @@ export namespace layers {
     readonly nonTrainableWeights: LayerVariable[];
     /** Activity-regularization losses of the latest call and the weights' penalties, as new scalars. */
     readonly losses: Tensor[];
-    resetStates(): void;
+    /** Stateful RNNs: zero the kept states, or set them (one tensor per state, batch first). */
+    resetStates(states?: Tensor | Tensor[]): void;
     /** The symbolic input / output of the layer's only node. */
     readonly input: SymbolicTensor | SymbolicTensor[];
     readonly output: SymbolicTensor | SymbolicTensor[];
@@ -654,6 +769,7 @@ export namespace layers {
   function dropout(config: DropoutLayerArgs): Layer;
   function flatten(config?: FlattenLayerArgs): Layer;
   function inputLayer(config: InputLayerArgs): Layer;
+  function lambda(config: LambdaLayerArgs): Layer;
   function reshape(config: ReshapeLayerArgs): Layer;
 
   // Merge layers: apply them to a list of inputs, `layer.apply([a, b])`. Shapes broadcast as in Keras.
@@ -747,6 +863,18 @@ export namespace layers {
   function zeroPadding3d(config?: ZeroPadding3DLayerArgs): Layer;
   // Normalization: training calls use the batch statistics and update the moving ones.
   function batchNormalization(config?: BatchNormalizationLayerArgs): Layer;
+  // Recurrent layers: inputs [batch, time, features]; initial states via apply(x, {initialState}).
+  function convLstm2d(config: ConvLSTM2DLayerArgs): Layer;
+  function cudnnGru(config: CuDNNRNNLayerArgs): Layer;
+  function cudnnLstm(config: CuDNNRNNLayerArgs): Layer;
+  function gru(config: RNNLayerArgs): Layer;
+  function gruCell(config: RNNCellLayerArgs): Layer;
+  function lstm(config: RNNLayerArgs): Layer;
+  function lstmCell(config: RNNCellLayerArgs): Layer;
+  function rnn(config: GenericRNNLayerArgs): Layer;
+  function simpleRNN(config: RNNLayerArgs): Layer;
+  function simpleRNNCell(config: RNNCellLayerArgs): Layer;
+  function stackedRNNCells(config: StackedRNNCellsLayerArgs): Layer;
 }
 
 /** As tfjs' tf.input: the symbolic input of a functional model. */

@@ -52,6 +52,7 @@ std::vector<LayerCase> NoiseLayerCases();
 std::vector<LayerCase> PoolingLayerCases();
 std::vector<LayerCase> ReshapingLayerCases();
 std::vector<LayerCase> NormalizationLayerCases();
+std::vector<LayerCase> RecurrentLayerCases();
 
 inline std::vector<LayerCase> AllLayerCases() {
   std::vector<LayerCase> all;
@@ -64,6 +65,7 @@ inline std::vector<LayerCase> AllLayerCases() {
   for (auto& c : PoolingLayerCases()) all.push_back(c);
   for (auto& c : ReshapingLayerCases()) all.push_back(c);
   for (auto& c : NormalizationLayerCases()) all.push_back(c);
+  for (auto& c : RecurrentLayerCases()) all.push_back(c);
   return all;
 }
 
@@ -84,6 +86,7 @@ inline double ActivationRef(const std::string& name, double x) {
   if (name == "relu6") return std::min(std::max(x, 0.0), 6.0);
   if (name == "sigmoid") return sig;
   if (name == "hard_sigmoid") return std::min(std::max(x + 3.0, 0.0), 6.0) / 6.0;
+  if (name == "hard_sigmoid_keras2") return std::min(std::max(0.2 * x + 0.5, 0.0), 1.0);
   if (name == "tanh") return std::tanh(x);
   if (name == "elu") return x > 0 ? x : std::exp(x) - 1;
   if (name == "selu") {

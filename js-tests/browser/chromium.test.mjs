@@ -6,7 +6,9 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import {chromium} from 'playwright-core';
+import * as km from '../../web/index.js';
 import {serve} from '../../scripts/serve.mjs';
+import {layersSmoke} from './layers_smoke.mjs';
 
 let server;
 let context;
@@ -92,4 +94,21 @@ test('fit in a page and in a worker: learns XOR, yields every batch, leaves no t
 test('the same in a module Web Worker', () => {
   assert.equal(results.worker.error, undefined, results.worker.error);
   check(results.worker.result, 'worker');
+});
+
+// One layer per family (convolution, pooling, reshaping, normalization, recurrent, masks, a Lambda): the page and the
+// worker compute what Node computes, forward and input gradient.
+test('a layer of each family gives the same outputs and gradients in Chromium as in Node', async () => {
+  await km.ready();
+  const node = layersSmoke();
+  assert.equal(node.leaked, 0);
+  for (const [where, r] of [['page', results.page.layers], ['worker', results.worker.result.layers]]) {
+    assert.equal(r.leaked, 0, `${where}: tensors left`);
+    for (const [name, expected] of Object.entries(node)) {
+      if (name === 'leaked') continue;
+      assert.deepEqual(r[name].shape, expected.shape, `${where} ${name} shape`);
+      close(r[name].y, expected.y, `${where} ${name} forward`, 1e-5);
+      close(r[name].dx, expected.dx, `${where} ${name} gradient`, 1e-4);
+    }
+  }
 });

@@ -3,6 +3,7 @@
 // loop through a MessageChannel there). It reports plain numbers; the test checks them against the
 // formulas.
 import * as km from '../../web/index.js';
+import {layersSmoke} from './layers_smoke.mjs';
 
 export async function compute() {
   await km.ready();
@@ -32,6 +33,7 @@ export async function compute() {
   });
   out.leaked = km.memory().numTensors - base;
   out.fit = await fitXor();
+  out.layers = layersSmoke();
   return out;
 }
 

@@ -47,6 +47,14 @@ LayerPtr CreateLayer(const std::string& class_name, const json& config) {
   if (auto m = ModelClasses().find(class_name); m != ModelClasses().end()) return m->second(config);
   auto it = RuntimeClasses().find(class_name);
   if (it != RuntimeClasses().end()) return it->second(config);
+  if (class_name == "Lambda") {
+    // Keras saves a Lambda's function as Python bytecode (or source), which cannot run here.
+    const std::string name = config.is_object() && config.contains("name") && config["name"].is_string()
+                                 ? config["name"].get<std::string>() : std::string("lambda");
+    Fail<ValueError>("Lambda '", name, "': its function was saved by Keras as Python code, which cannot run in "
+                     "kerasm. Build the model in JS with km.layers.lambda({function: (x) => ..., name: '", name,
+                     "'}) in its place, then load the file's weights into it (model.loadWeights(file, {byName: true})).");
+  }
   Fail<ValueError>("Unknown layer: '", class_name,
                    "'. Register custom layers with km.serialization.registerClass before loading.");
 }

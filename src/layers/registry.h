@@ -85,7 +85,19 @@
   X(ZeroPadding2D, "zeroPadding2d") \
   X(ZeroPadding3D, "zeroPadding3d") \
   /* normalization */ \
-  X(BatchNormalization, "batchNormalization")
+  X(BatchNormalization, "batchNormalization") \
+  /* recurrent */ \
+  X(ConvLSTM2D, "convLstm2d") \
+  X(CuDNNGRU, "cudnnGru") \
+  X(CuDNNLSTM, "cudnnLstm") \
+  X(GRU, "gru") \
+  X(GRUCell, "gruCell") \
+  X(LSTM, "lstm") \
+  X(LSTMCell, "lstmCell") \
+  X(RNN, "rnn") \
+  X(SimpleRNN, "simpleRNN") \
+  X(SimpleRNNCell, "simpleRNNCell") \
+  X(StackedRNNCells, "stackedRNNCells")
 
 namespace kerasm::layers {
 

@@ -292,12 +292,29 @@ namespace {
 
 // Keras 1/2 and tfjs-layers meant clip(0.2 x + 0.5, 0, 1) by hard_sigmoid; Keras 3 (and kerasm) mean
 // relu6(x + 3) / 6. A model is read with its writer's formula, so the older writers' spelling becomes
-// hard_sigmoid_keras2 wherever an activation is named (Keras 2's LSTM and GRU default to it).
+// hard_sigmoid_keras2 wherever an activation is named (Keras 2's LSTM and GRU default to it), and the
+// defaults Keras 3 changed are written out with the older values.
 bool WrittenBeforeKeras3(const json& model) {
   const auto it = model.find("keras_version");
   if (it == model.end() || !it->is_string()) return false;
   const std::string v = it->get<std::string>();
   return v.rfind("1.", 0) == 0 || v.rfind("2.", 0) == 0 || v.rfind("tfjs", 0) == 0;
+}
+
+// The defaults that changed in Keras 3, as the older writers had them, for configs that leave them out
+// (tfjs writes no reset_after: its GRU is the reset-before one).
+void UseKeras2Defaults(json& layer) {
+  const auto cls = layer.find(layer.contains("class_name") ? "class_name" : "className");
+  const auto config = layer.find("config");
+  if (cls == layer.end() || !cls->is_string() || config == layer.end() || !config->is_object()) return;
+  const std::string c = cls->get<std::string>();
+  const bool gated = c == "GRU" || c == "GRUCell" || c == "LSTM" || c == "LSTMCell" || c == "ConvLSTM2D";
+  if (gated && !config->contains("recurrent_activation") && !config->contains("recurrentActivation")) {
+    (*config)["recurrent_activation"] = "hard_sigmoid";
+  }
+  if ((c == "GRU" || c == "GRUCell") && !config->contains("reset_after") && !config->contains("resetAfter")) {
+    (*config)["reset_after"] = false;
+  }
 }
 
 void UseKeras2HardSigmoid(json& value) {
@@ -306,6 +323,7 @@ void UseKeras2HardSigmoid(json& value) {
     return;
   }
   if (!value.is_object()) return;
+  UseKeras2Defaults(value);
   for (auto it = value.begin(); it != value.end(); ++it) {
     const bool names_activation = it.key() == "activation" || it.key() == "recurrent_activation" ||
                                   it.key() == "recurrentActivation";

@@ -56,7 +56,26 @@ json SpecToTfjs(const json& spec) {
   return {{"className", spec["class_name"]}, {"config", config}};
 }
 
+// Keys whose values are serialized layers (an RNN's cell, a stack's cells, a wrapper's layer).
+bool IsLayerKey(const std::string& key) {
+  for (const char* k : {"cell", "cells", "layer", "backward_layer"}) {
+    if (SameSpelling(key, k)) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+// A serialized layer (or a list of them) with its config in tfjs' form, as tfjs' getConfig nests them.
+json LayerSpecToTfjs(const json& spec) {
+  if (spec.is_array()) {
+    json out = json::array();
+    for (const json& s : spec) out.push_back(LayerSpecToTfjs(s));
+    return out;
+  }
+  if (!spec.is_object() || !spec.contains("class_name")) return spec;
+  return {{"className", spec["class_name"]}, {"config", ToTfjsConfig(spec.value("config", json::object()))}};
+}
 
 json ToTfjsConfig(const json& config) {
   if (!config.is_object()) return config;
@@ -67,6 +86,8 @@ json ToTfjsConfig(const json& config) {
     json converted = value;
     if (IsSpecKey(key)) {
       converted = SpecToTfjs(value);
+    } else if (IsLayerKey(key)) {
+      converted = LayerSpecToTfjs(value);
     } else if (SameSpelling(key, "data_format") && value.is_string()) {
       converted = ToCamelCase(value.get<std::string>());
     } else if ((SameSpelling(key, "activation") || SameSpelling(key, "recurrent_activation")) && value.is_string()) {

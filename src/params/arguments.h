@@ -21,8 +21,11 @@ std::string ReadDataFormat(ConfigReader& config);
 
 // A Keras config (snake_case, as the C++ writes it) in tfjs' getConfig() form: camelCase keys, the nested
 // initializer / regularizer / constraint specs as {className, config} with camelCase keys, tfjs' spellings of
-// data formats and activations. Other values are unchanged.
+// data formats and activations, nested layers (cell, cells, layer, backward_layer) likewise. Other values
+// are unchanged.
 json ToTfjsConfig(const json& config);
+// A serialized layer {class_name, config} (or a list) as tfjs nests one: {className, config in tfjs' form}.
+json LayerSpecToTfjs(const json& spec);
 
 // Shapes in configs: [null, 3] <-> {-1, 3}.
 json ShapeToJson(const Shape& shape);

@@ -146,7 +146,7 @@ function refuseUnrunnable(topology, what) {
     if (node == null || typeof node !== 'object') return;
     const name = node.config?.name ?? node.name;
     if (node.class_name === 'Lambda') {
-      throw new Error(`${what}: layer '${name}' is a Lambda layer whose function was saved as Python code, which cannot run in JavaScript; rebuild the model in JS with that step written as a JS layer`);
+      throw new Error(`${what}: layer '${name}' is a Lambda layer whose function was saved as Python code, which cannot run in JavaScript; rebuild the model in JS with that step as km.layers.lambda({function: (x) => ...}) and load the file's weights into it by name`);
     }
     if (node.class_name === 'TensorFlowOpLayer' || node.class_name === 'TFOpLambda') {
       const op = node.config?.node_def?.op ?? node.config?.function ?? 'unknown';

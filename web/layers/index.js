@@ -5,6 +5,7 @@
 import {describeValue} from '../tensor.js';
 import {isLoaded, onLoad, wasm} from '../wasm.js';
 import {activationNames} from './config.js';
+import {lambda} from './lambda.js';
 import {Layer, LayerVariable, wrapLayer} from './layer.js';
 import {SymbolicTensor, input} from './symbolic.js';
 
@@ -26,7 +27,8 @@ export function createLayer(className, config = {}, op = className) {
   return wrapLayer(wasm().createLayer(className, JSON.stringify(config ?? {})));
 }
 
-const target = {Layer, registeredLayers, activationNames};
+// lambda takes JS functions, so it has its own factory rather than the registry's JSON one.
+const target = {Layer, registeredLayers, activationNames, lambda};
 
 // Before km.ready() the factories do not exist yet: say so instead of "is not a function".
 export const layers = new Proxy(target, {

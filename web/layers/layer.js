@@ -152,9 +152,18 @@ export class Layer {
   }
 
   // Tensor(s) in: Tensor(s) out, computed now. SymbolicTensor(s) in: SymbolicTensor(s) out, a node in the
-  // graph. One output comes back as it is, several as an array. kwargs: {training, mask}.
+  // graph. One output comes back as it is, several as an array. kwargs: {training, mask, initialState}; an
+  // RNN's initial states join the inputs after x, as Keras passes them (symbolic ones become node inputs).
   apply(inputs, kwargs = {}) {
-    const list = Array.isArray(inputs) ? inputs : [inputs];
+    let list = Array.isArray(inputs) ? inputs : [inputs];
+    const initial = kwargs?.initialState;
+    if (initial != null) {
+      if (Array.isArray(inputs) && inputs.length !== 1) {
+        throw new Error(`layer '${this.name}'.apply: pass the initial states either as initialState or after x in the inputs, not both`);
+      }
+      list = [...list, ...(Array.isArray(initial) ? initial : [initial])];
+      inputs = list;
+    }
     const h = this._handle('apply');
     const m = wasm();
     if (list.length > 0 && list.every((x) => x instanceof SymbolicTensor)) {
@@ -169,6 +178,8 @@ export class Layer {
     const xs = toTensorArray(inputs, `layer '${this.name}'.apply`, 'inputs');
     const masks = kwargs?.mask == null ? [] : toTensorArray(kwargs.mask, `layer '${this.name}'.apply`, 'mask',
                                                            {allowNull: true});
+    // A mask for x alone: the initial states have none.
+    while (masks.length > 0 && masks.length < xs.length) masks.push(null);
     const training = !!kwargs?.training;
     const outs = withTensorList(xs, 'apply', 'inputs', (xl) =>
       withTensorList(masks, 'apply', 'mask', (ml) => takeTensors(m.layerApply(h, xl, training, ml))));
@@ -268,8 +279,16 @@ export class Layer {
     return takeTensors(wasm().layerLosses(this._handle('losses')));
   }
 
-  resetStates() {
-    wasm().layerResetStates(this._handle('resetStates'));
+  // Clears a stateful RNN's states; with `states` (one tensor per state, batch first) sets them, as Keras'
+  // reset_states(states).
+  resetStates(states) {
+    const h = this._handle('resetStates');
+    if (states == null) {
+      wasm().layerResetStates(h);
+    } else {
+      const list = toTensorArray(states, `layer '${this.name}'.resetStates`, 'states');
+      withTensorList(list, `layer '${this.name}'.resetStates`, 'states', (l) => wasm().layerResetStatesTo(h, l));
+    }
     checkError(null);
   }
 
