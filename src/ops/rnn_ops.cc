@@ -81,6 +81,7 @@ Dims CheckInputs(const Tensor& x, const std::vector<Tensor>& states, const Tenso
     Fail<ShapeError>(kOp, ": recurrent_kernel must be [units, ", d.g, " * units], got shape ", rk.shape());
   }
   d.u = rk.dim(0);
+  if (d.u == 0) Fail<ShapeError>(kOp, ": units must be positive, got recurrent_kernel shape ", rk.shape());
   if (kernel.rank() != 2 || kernel.dim(0) != d.I || kernel.dim(1) != d.g * d.u) {
     Fail<ShapeError>(kOp, ": kernel must be ", Shape{d.I, d.g * d.u}, " for input shape ", x.shape(),
                      " and recurrent_kernel ", rk.shape(), ", got shape ", kernel.shape());
