@@ -280,7 +280,6 @@ struct BackwardInputs {
   Dims dm;
   kernels::RnnAct act, rec;
   Saved saved;
-  bool has_c0;
 };
 
 // Gradients in the op's input order: x, states..., kernel, recurrent_kernel, bias (when defined).
@@ -437,7 +436,7 @@ std::vector<Tensor> RnnSequence(const Tensor& x, const std::vector<Tensor>& stat
                                   ? kernels::RnnAct{}
                                   : RequireAct(options.recurrent_activation, "recurrent_activation");
   const bool keep = IsRecording();
-  BackwardInputs saved{x, kernel, recurrent_kernel, bias, mask, options, dm, act, rec, {}, options.cell == RnnCell::kLstm};
+  BackwardInputs saved{x, kernel, recurrent_kernel, bias, mask, options, dm, act, rec, {}};
   std::vector<Tensor> result =
       Forward(x, states, kernel, recurrent_kernel, bias, mask, options, dm, act, rec, keep, &saved.saved);
   if (keep) {
