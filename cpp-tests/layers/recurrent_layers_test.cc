@@ -345,6 +345,22 @@ TEST(Recurrent, FusedOpAndStepLoopAgree) {
   }
 }
 
+// The CuDNN layers keep their converted weights between calls: new weights must replace them.
+TEST(Recurrent, CudnnLayersFollowNewWeights) {
+  for (const char* cls : {"CuDNNLSTM", "CuDNNGRU"}) {
+    LayerPtr layer = Built(cls, {{"units", 2}}, {2, 3, 4});
+    const Tensor x = RandomTensor({2, 3, 4}, 3);
+    const Tensor before = layer->Apply(x);
+    EXPECT_EQ(layer->Apply(x).ToFloatVector(), before.ToFloatVector());
+    Tensors w;
+    for (const Tensor& t : layer->GetWeights()) w.push_back(RandomTensor(t.shape(), 900 + w.size()));
+    layer->SetWeights(w);
+    RnnRefOptions o = Opts(std::string(cls) == "CuDNNLSTM" ? "lstm" : "gru", 2);
+    o.cudnn = true;
+    ExpectNear(layer->Apply(x), RnnReference(o, ToDoubles(x), 2, 3, 4, WeightsOf(layer))[0], cls);
+  }
+}
+
 TEST(Recurrent, GradientsThroughMasksAndInitialStates) {
   LayerPtr layer = Built("LSTM", {{"units", 2}, {"go_backwards", true}}, {2, 4, 3});
   const Tensor mask = Tensor::FromVector({2, 4}, {1, 0, 1, 1, 0, 1, 1, 0});

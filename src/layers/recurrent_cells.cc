@@ -8,6 +8,7 @@
 #include "layers/registry.h"
 #include "ops/ops.h"
 #include "ops/rnn_ops.h"
+#include "ops/tape.h"
 #include "params/arguments.h"
 #include "params/initializers.h"
 #include "params/regularizers.h"
@@ -257,6 +258,16 @@ class DenseCell : public RnnCell {
     *r = recurrent_->value();
     *b = bias_ ? bias_->value() : Tensor();
     if (!args_.cudnn) return;
+    // Outside a tape the converted weights are kept until a variable changes (a new value, a new id), so
+    // the op's packed copies of them are reused across calls too.
+    const bool recording = ops::IsRecording();
+    const std::vector<uint64_t> ids = {k->id(), r->id(), b->defined() ? b->id() : 0};
+    if (!recording && ids == converted_ids_) {
+      *k = converted_[0];
+      *r = converted_[1];
+      *b = converted_[2];
+      return;
+    }
     const int64_t u = args_.units, g = args_.gates(), in = k->dim(0);
     Tensors kb, rb;
     for (int64_t i = 0; i < g; ++i) {
@@ -274,6 +285,10 @@ class DenseCell : public RnnCell {
       // LSTM adds the input and recurrent biases; GRU (reset_after) keeps them apart.
       *b = args_.kind == CellKind::kLstm ? ops::Sum(halves, {0}) : halves;
     }
+    if (!recording) {
+      converted_ids_ = ids;
+      converted_ = {*k, *r, *b};
+    }
   }
 
   CellArgs args_;
@@ -281,6 +296,9 @@ class DenseCell : public RnnCell {
   ops::VariablePtr kernel_, recurrent_, bias_;
   bool in_sequence_ = false;
   Tensor dp_mask_, rec_mask_, k_, r_, b_, b_in_, b_rec_, r_zr_, r_h_;
+  // CuDNN layers: the Keras-layout weights last converted, and the ids of the values they came from.
+  mutable std::vector<uint64_t> converted_ids_;
+  mutable Tensors converted_;
 };
 
 }  // namespace
