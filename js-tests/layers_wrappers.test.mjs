@@ -110,6 +110,35 @@ test('TimeDistributed(Dense) and TimeDistributed(Conv2D) match tfjs, forward and
   }
 });
 
+test('TimeDistributed of a model, of Dropout in training, and in a functional model with an unknown number of steps', () => {
+  km.tidy(() => {
+    const inner = km.sequential({layers: [km.layers.dense({units: 3, activation: 'relu', inputShape: [5]}), km.layers.dense({units: 2})]});
+    const td = km.layers.timeDistributed({layer: inner});
+    const x = km.tensor(randomValues(2 * 3 * 5, 16), [2, 3, 5]);
+    const y = td.apply(x);
+    assert.deepEqual(y.shape, [2, 3, 2]);
+    for (let t = 0; t < 3; ++t) {
+      assertClose(km.slice(y, [0, t, 0], [2, 1, 2]).reshape([2, 2]), inner.predict(km.slice(x, [0, t, 0], [2, 1, 5]).reshape([2, 5])),
+                  {what: `model at step ${t}`});
+    }
+    // The training flag reaches the inner layer: Dropout drops in training only.
+    const drop = km.layers.timeDistributed({layer: km.layers.dropout({rate: 0.5, seed: 1})});
+    const ones = km.ones([4, 5, 6]);
+    assertClose(drop.apply(ones), ones, {what: 'inference'});
+    const dropped = drop.apply(ones, {training: true}).dataSync();
+    assert.ok(dropped.some((v) => v === 0) && dropped.some((v) => v === 2), 'training drops and rescales');
+    // Symbolic: [batch, T unknown, 5] -> [batch, T unknown, 4].
+    const input = km.input({shape: [null, 5]});
+    const out = km.layers.timeDistributed({layer: km.layers.dense({units: 4})}).apply(input);
+    assert.deepEqual(out.shape, [null, null, 4]);
+    const model = km.model({inputs: input, outputs: out});
+    assert.deepEqual(model.predict(km.ones([2, 7, 5])).shape, [2, 7, 4]);
+    model.dispose();
+    td.dispose();
+    drop.dispose();
+  });
+});
+
 test('TimeDistributed passes the mask on and returns it; errors for rank < 3', () => {
   km.tidy(() => {
     const td = km.layers.timeDistributed({layer: km.layers.dense({units: 2}), name: 'td_rank'});
