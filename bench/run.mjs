@@ -16,6 +16,7 @@ import { compare, formatTable, seededValues } from './harness.mjs';
 import { buildModel } from './onnx.mjs';
 import { mlpCases } from './mlp.mjs';
 import { convCases } from './conv.mjs';
+import { rnnCases } from './rnn.mjs';
 
 const filters = process.argv.slice(2);
 const wanted = (name) => filters.length === 0 || filters.some((f) => name.includes(f));
@@ -114,6 +115,7 @@ cases.push({
 
 cases.push(...mlpCases({ km, tf, ort, ortSession }));
 cases.push(...convCases({ km, tf, ort, ortSession }));
+cases.push(...rnnCases({ km, tf, ort, ortSession }));
 
 const rows = [];
 for (const c of cases) {

@@ -6,6 +6,9 @@
 
 #include <string>
 #include <utility>
+#include <vector>
+
+#include "core/tensor.h"
 
 #include "guard.h"
 
@@ -25,6 +28,19 @@ emscripten::val CallJs(const emscripten::val& fn, const std::string& context, Ar
     throw JsException(id, context + ": " + message);
   }
   return result;
+}
+
+// An array of tensor handles a JS function returned (fresh ones: clones), taken over: each is copied, then
+// deleted; null entries become undefined tensors.
+inline std::vector<Tensor> TakeTensorHandles(const emscripten::val& handles) {
+  std::vector<Tensor> out;
+  const int n = handles["length"].as<int>();
+  for (int i = 0; i < n; ++i) {
+    emscripten::val h = handles[i];
+    out.push_back(h.isNull() ? Tensor() : h.as<Tensor>());
+    if (!h.isNull()) h.call<void>("delete");
+  }
+  return out;
 }
 
 }  // namespace kerasm::bindings

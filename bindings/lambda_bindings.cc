@@ -23,18 +23,6 @@ using TensorList = std::vector<Tensor>;
 
 bool Given(const emscripten::val& v) { return !v.isNull() && !v.isUndefined(); }
 
-// An array of handles from JS, taken over: each handle is copied, then deleted.
-Tensors TakeHandles(const emscripten::val& handles) {
-  Tensors out;
-  const int n = handles["length"].as<int>();
-  for (int i = 0; i < n; ++i) {
-    emscripten::val h = handles[i];
-    out.push_back(h.isNull() ? Tensor() : h.as<Tensor>());
-    if (!h.isNull()) h.call<void>("delete");
-  }
-  return out;
-}
-
 LayerPtr CreateLambdaLayer(const std::string& config, emscripten::val call, emscripten::val output_shape,
                            emscripten::val mask) {
   return Guard([&] {
@@ -42,7 +30,7 @@ LayerPtr CreateLambdaLayer(const std::string& config, emscripten::val call, emsc
     auto who = std::make_shared<std::string>("Lambda");
     layers::LambdaFunctions f;
     f.call = [call, who](const Tensors& inputs, bool training) {
-      return TakeHandles(CallJs(call, *who, TensorList(inputs), training));
+      return TakeTensorHandles(CallJs(call, *who, TensorList(inputs), training));
     };
     if (Given(output_shape)) {
       f.output_shape = [output_shape, who](const Shapes& shapes) {
@@ -52,7 +40,7 @@ LayerPtr CreateLambdaLayer(const std::string& config, emscripten::val call, emsc
     }
     if (Given(mask)) {
       f.mask = [mask, who](const Tensors& inputs, const Tensors& masks) {
-        return TakeHandles(CallJs(mask, *who + " mask", TensorList(inputs), TensorList(masks)));
+        return TakeTensorHandles(CallJs(mask, *who + " mask", TensorList(inputs), TensorList(masks)));
       };
     }
     LayerPtr layer = layers::MakeLambda(ParseJson(config, "lambda"), std::move(f));

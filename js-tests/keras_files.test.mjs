@@ -3,10 +3,10 @@
 // here, weights-only files, content sniffing, and bad files. The oracle is tfjs-layers built from the
 // same config with the weights read from the file by the test itself.
 import assert from 'node:assert/strict';
-import {existsSync, readFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {test} from 'node:test';
 import h5wasm from 'h5wasm/node';
-import {zipSync} from 'fflate';
+import {unzipSync, zipSync} from 'fflate';
 import {assertClose, km, randomValues, tf} from './support.mjs';
 
 const {FS} = await h5wasm.ready;
@@ -58,10 +58,10 @@ function comparePredictions(ours, theirs, inputShape, what) {
   want.dispose();
 }
 
-// tfkeras/act_3.h5 is left out: its Activation is 'hard_sigmoid', which Keras 2 (and tfjs) compute as
-// clip(0.2 x + 0.5, 0, 1) and kerasm so far only as Keras 3's relu6(x + 3) / 6.
+// tfkeras/act_3.h5's Activation is 'hard_sigmoid', which Keras 2 (and tfjs) compute as clip(0.2 x + 0.5, 0, 1):
+// the file's keras_version makes kerasm read it so (LAYERS.md).
 const KERAS2_FIXTURES = ['tfkeras/mlp_1.h5', 'tfkeras/mlp_6.h5', 'tfkeras/mlp_12.h5', 'tfkeras/mlp_24.h5', 'tfkeras/act_1.h5',
-  'tfkeras/misc_1.h5', 'weights/dense_tensorflow_2.h5', 'weights/dense_theano_2.h5'];
+  'tfkeras/act_3.h5', 'tfkeras/misc_1.h5', 'weights/dense_tensorflow_2.h5', 'weights/dense_theano_2.h5'];
 
 test('Keras 2 .h5 fixtures load and predict what tfjs-layers predicts with the same weights', async (t) => {
   if (!existsSync(FIXTURES)) {
@@ -79,6 +79,35 @@ test('Keras 2 .h5 fixtures load and predict what tfjs-layers predicts with the s
     model.dispose();
     twin.dispose();
   }
+});
+
+// The recurrent fixtures of Keras 2.2.4 (LSTM / SimpleRNN / GRU with Keras 2's hard_sigmoid default and
+// activation mixes, stacked, returning sequences; ConvLSTM2D), against tfjs-layers built from the same config
+// and weights: every file whose layers kerasm registers (the Bidirectional ones once that wrapper exists).
+test('Keras 2 .h5 recurrent models predict what tfjs-layers predicts with the same weights', async (t) => {
+  if (!existsSync(FIXTURES)) {
+    t.skip('../shared/fixtures is absent');
+    return;
+  }
+  const registered = new Set(km.layers.registeredLayers().map((c) => c.className));
+  const files = readdirSync(new URL('tfkeras/', FIXTURES)).filter((f) => /^(rnn|convlstm2d)_\d+\.h5$/.test(f));
+  let checked = 0;
+  for (const f of files) {
+    const bytes = readFileSync(new URL(`tfkeras/${f}`, FIXTURES));
+    const {weights, config} = readKeras2Weights(bytes);
+    if (!config.config.layers.every((l) => registered.has(l.class_name))) continue;
+    const model = await km.models.loadKerasModel(bytes);
+    const twin = await tfjsTwin(config, weights);
+    // Unknown time steps take 5.
+    const shape = model.inputs[0].shape.map((d) => d ?? 5);
+    comparePredictions(model, twin, shape, f);
+    model.optimizer?.dispose();
+    model.dispose();
+    twin.dispose();
+    checked += 1;
+  }
+  assert.ok(checked >= 11, `${checked} recurrent files checked`);
+  t.diagnostic(`${checked} of ${files.length} recurrent files checked`);
 });
 
 // The convolution / pooling / padding / cropping / upsampling fixtures, against tfjs-layers built from the
@@ -398,4 +427,52 @@ test('kerasm convert writes the tfjs format from a Keras file, with a summary li
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }
+});
+
+// A Keras 3 .keras file from the wild (Conv1D, MaxPooling1D, two LSTMs, Dropout, Dense), whose weights file
+// addresses layers by class ("lstm", "lstm_1"), not by name: against tfjs-layers built from the file's
+// config values with the weights the test reads from its model.weights.h5 itself.
+test('a Keras 3 CNN-LSTM .keras file predicts what tfjs-layers predicts with its weights', async (t) => {
+  const path = new URL('../../../keras3-dotkeras/cnn_lstm.keras', FIXTURES);
+  if (!existsSync(path)) {
+    t.skip('../shared/fixtures is absent');
+    return;
+  }
+  const bytes = readFileSync(path);
+  const entries = unzipSync(new Uint8Array(bytes));
+  const config = JSON.parse(new TextDecoder().decode(entries['config.json']));
+  const name = `/test-read-${++counter}.h5`;
+  FS.writeFile(name, entries['model.weights.h5']);
+  const f = new h5wasm.File(name, 'r');
+  const varsOf = (group) => {
+    const vars = f.get(`layers/${group}/vars`);
+    const own = vars ? vars.keys().sort((a, b) => a - b).map((k) => vars.get(k)) : [];
+    const cell = f.get(`layers/${group}/cell/vars`);
+    const fromCell = cell ? cell.keys().sort((a, b) => a - b).map((k) => cell.get(k)) : [];
+    return [...own, ...fromCell].map((ds) => tf.tensor(Float32Array.from(ds.value), ds.shape));
+  };
+  const layers = [];
+  const seen = {};
+  for (const {class_name: cls, config: c} of config.config.layers) {
+    if (cls === 'InputLayer') continue;
+    const key = cls.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+    const group = seen[key] === undefined ? key : `${key}_${seen[key] + 1}`;
+    seen[key] = seen[key] === undefined ? 0 : seen[key] + 1;
+    const first = layers.length === 0 ? {inputShape: config.config.layers[0].config.batch_shape.slice(1)} : {};
+    const layer = cls === 'Conv1D' ? tf.layers.conv1d({...first, filters: c.filters, kernelSize: c.kernel_size, activation: c.activation})
+      : cls === 'MaxPooling1D' ? tf.layers.maxPooling1d({poolSize: c.pool_size, strides: c.strides})
+      : cls === 'LSTM' ? tf.layers.lstm({units: c.units, returnSequences: c.return_sequences, recurrentActivation: c.recurrent_activation})
+      : cls === 'Dropout' ? tf.layers.dropout({rate: c.rate})
+      : tf.layers.dense({units: c.units, activation: c.activation});
+    layers.push([layer, group]);
+  }
+  const twin = tf.sequential({layers: layers.map(([l]) => l)});
+  for (const [layer, group] of layers) if (layer.weights.length > 0) layer.setWeights(varsOf(group));
+  f.close();
+  FS.unlink(name);
+  const model = await km.models.loadKerasModel(bytes);
+  comparePredictions(model, twin, [null, 60, 1], 'cnn_lstm.keras');
+  model.optimizer?.dispose();
+  model.dispose();
+  twin.dispose();
 });

@@ -223,3 +223,56 @@ test('errors name the layer and the shapes; nothing leaks', () => {
   layer.dispose();
   assert.equal(km.memory().numTensors, before);
 });
+
+// tfjs-layers' own saved recurrent models (its tfjs2keras integration data: model.json, weights and the
+// inputs and outputs tfjs recorded): loaded with km.loadLayersModel, they predict what tfjs predicted. The
+// wrappers' models join when those layers exist.
+const TFJS2KERAS = new URL('../../shared/fixtures/models/tfjs-layers-tfjs2keras/integration_tests/tfjs2keras/test-data/',
+                           import.meta.url);
+
+test('tfjs-layers-saved GRU and SimpleRNN models predict their recorded outputs', async (t) => {
+  if (!existsSync(TFJS2KERAS)) {
+    t.skip('../shared/fixtures is absent');
+    return;
+  }
+  const registered = new Set(km.layers.registeredLayers().map((c) => c.className));
+  const read = (name) => JSON.parse(readFileSync(new URL(name, TFJS2KERAS), 'utf8'));
+  let checked = 0;
+  for (const name of ['gru', 'simple_rnn', 'time_distributed_lstm', 'bidirectional_lstm']) {
+    const text = JSON.stringify(read(`${name}/model.json`).modelTopology);
+    if (['TimeDistributed', 'Bidirectional'].some((c) => text.includes(`"${c}"`) && !registered.has(c))) continue;
+    const model = await km.loadLayersModel(`file://${new URL(`${name}/model.json`, TFJS2KERAS).pathname}`);
+    const xs = read(`${name}.xs-data.json`).map((v, i) => km.tensor(v, read(`${name}.xs-shapes.json`)[i]));
+    const [yShape] = read(`${name}.ys-shapes.json`);
+    const [yValues] = read(`${name}.ys-data.json`);
+    const y = model.predict(xs.length === 1 ? xs[0] : xs);
+    assertClose(y, {shape: yShape, dtype: 'float32', dataSync: () => Float32Array.from(yValues)}, {atol: 1e-4, rtol: 1e-3, what: name});
+    km.dispose([...xs, y]);
+    model.dispose();
+    checked += 1;
+  }
+  assert.ok(checked >= 2, `${checked} models checked`);
+});
+
+test('a recurrent model saved by kerasm loads in tfjs-layers and back, with the same predictions', async () => {
+  const model = km.sequential({layers: [
+    km.layers.embedding({inputDim: 7, outputDim: 3, maskZero: true, inputLength: 5}),
+    km.layers.lstm({units: 4, returnSequences: true, recurrentActivation: 'sigmoid'}),
+    km.layers.gru({units: 2, resetAfter: false, recurrentActivation: 'sigmoid', goBackwards: true}),
+    km.layers.dense({units: 1}),
+  ]});
+  let artifacts;
+  await model.save(km.io.withSaveHandler(async (a) => { artifacts = a; }));
+  assert.deepEqual(artifacts.weightSpecs.map((s) => s.name).slice(1, 4).map((n) => n.split('/')[1]),
+                   ['kernel', 'recurrent_kernel', 'bias']);
+  const tfModel = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  const back = await km.loadLayersModel(km.io.fromMemory(artifacts));
+  const indices = [[1, 3, 0, 6, 2], [0, 0, 5, 4, 1]];
+  km.tidy(() => tf.tidy(() => {
+    const y = model.predict(km.tensor(indices, [2, 5], 'int32'));
+    assertClose(y, tfModel.predict(tf.tensor(indices, [2, 5], 'int32')), {what: 'tfjs'});
+    assertClose(back.predict(km.tensor(indices, [2, 5], 'int32')), y, {what: 'round trip'});
+  }));
+  model.dispose();
+  back.dispose();
+});

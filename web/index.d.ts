@@ -735,10 +735,10 @@ export interface LayerApplyArgs {
 export namespace layers {
   /**
    * The base of every layer. Layers come from the factories below, km.model, km.sequential and
-   * modelFromJSON; layers defined in JS (subclasses) are not supported yet: constructing one throws.
+   * modelFromJSON, or from a JS subclass with build / call / computeOutputShape / computeMask / getConfig.
    */
   class Layer {
-    protected constructor();
+    constructor(config?: LayerArgs & {[key: string]: unknown});
     readonly name: string;
     readonly built: boolean;
     readonly dtype: DataType;
@@ -754,6 +754,9 @@ export namespace layers {
     build(inputShape: Shape | Shape[]): void;
     computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[];
     getConfig(): LayerConfig;
+    /** For layers written in JS (subclasses), inside build: a new weight, as tfjs' addWeight. */
+    addWeight(name: string, shape: number[], dtype?: DataType, initializer?: SerializedSpec | null,
+              regularizer?: SerializedSpec | null, trainable?: boolean, constraint?: SerializedSpec | null): LayerVariable;
     /** In the order of LAYERS.md (trainable first). */
     getWeights(trainableOnly?: boolean): Tensor[];
     /** Same count, order and shapes as getWeights(), else an error naming the weight; a failed call changes nothing. */
@@ -1028,6 +1031,12 @@ export class Sequential extends LayersModel {
 }
 export function model(args: ModelArgs): LayersModel;
 export function sequential(args?: SequentialArgs): Sequential;
+/** Layer classes written in JS, made constructible from configs (model JSON, saved models) by their
+ * static `className` (or their name). */
+export namespace serialization {
+  function registerClass<T extends new (config?: any) => layers.Layer>(cls: T): T;
+}
+
 export namespace models {
   /** From Keras' model.to_json() (object or text) or a tfjs model.json's topology; weights are freshly initialized. */
   function modelFromJSON(json: {[key: string]: unknown} | string): Promise<LayersModel>;

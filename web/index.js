@@ -9,7 +9,7 @@ export {randomNormal, randomUniform} from './random.js';
 export {tidy, keep, dispose, memory} from './engine.js';
 export * from './ops/index.js';
 export {grad, grads, valueAndGrad, valueAndGrads, variableGrads} from './gradients.js';
-export {layers, input, LayerVariable} from './layers/index.js';
+export {layers, input, LayerVariable, serialization} from './layers/index.js';
 export {SymbolicTensor} from './layers/symbolic.js';
 export {LayersModel, Sequential, model, sequential, models, loadLayersModel} from './models/model.js';
 export {io} from './io/index.js';

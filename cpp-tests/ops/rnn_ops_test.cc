@@ -296,6 +296,41 @@ TEST(RnnSequence, GradientsWithOtherActivationsAndBatchOne) {
   }
 }
 
+// W and U are packed once per value (kept with their buffers), whatever the batch; batch 1 reads U in place.
+TEST(RnnSequence, PacksTheWeightsOncePerValue) {
+  for (const RnnSequenceOptions& base : Cells()) {
+    RnnSequenceOptions o = base;
+    const Problem p = MakeProblem(o, 3, 4, 3, 5, true, false, 31);
+    const int64_t before = Storage::DerivedMade();
+    const auto first = ops::RnnSequence(p.x, States(p, o), p.W, p.U, p.bias, Tensor(), o);
+    EXPECT_EQ(Storage::DerivedMade(), before + 2) << Describe(o, p) << ": W and U packed on the first call";
+    for (int i = 0; i < 3; ++i) {
+      const auto again = ops::RnnSequence(p.x, States(p, o), p.W, p.U, p.bias, Tensor(), o);
+      EXPECT_EQ(again[0].ToFloatVector(), first[0].ToFloatVector());
+    }
+    const Problem q = MakeProblem(o, 1, 4, 3, 5, true, false, 32);
+    ops::RnnSequence(q.x, States(q, o), p.W, p.U, p.bias, Tensor(), o);
+    EXPECT_EQ(Storage::DerivedMade(), before + 2) << Describe(o, p) << ": repacked on a later call";
+  }
+}
+
+// An empty batch gives empty outputs and gradients of the weights that are zero.
+TEST(RnnSequence, EmptyBatch) {
+  for (const RnnSequenceOptions& base : Cells()) {
+    RnnSequenceOptions o = base;
+    o.return_sequences = true;
+    const Problem p = MakeProblem(o, 0, 3, 2, 4, true, false, 40);
+    ops::GradientTape tape;
+    const auto out = ops::RnnSequence(p.x, States(p, o), p.W, p.U, p.bias, Tensor(), o);
+    EXPECT_EQ(out[0].shape(), (Shape{0, 3, 4}));
+    EXPECT_EQ(out[1].shape(), (Shape{0, 4}));
+    const auto g = tape.Gradient(ops::Sum(out[0]), {p.W, p.U, p.bias});
+    for (const Tensor& t : g) {
+      for (float v : t.ToFloatVector()) EXPECT_EQ(v, 0.f) << Describe(o, p);
+    }
+  }
+}
+
 TEST(RnnSequence, SupportedActivations) {
   RnnSequenceOptions o;
   EXPECT_TRUE(ops::RnnSequenceSupported(o));
@@ -340,6 +375,8 @@ TEST(RnnSequence, ShapeErrorsNameTheOpAndShapes) {
               {"rnnSequence", "state", "[2,5]", "[2,4]"});
   shape_error([&] { ops::RnnSequence(p.x, st, p.W, p.U, RandomTensor({19}, 1), Tensor(), o); },
               {"rnnSequence", "bias", "[20]", "[19]"});
+  shape_error([&] { ops::RnnSequence(p.x, st, Tensor::Zeros({4, 0}), Tensor::Zeros({0, 0}), Tensor(), Tensor(), o); },
+              {"rnnSequence", "units must be positive", "[0,0]"});
   shape_error([&] { ops::RnnSequence(p.x, st, p.W, p.U, p.bias, Tensor::Zeros({2, 4}), o); },
               {"rnnSequence", "mask", "[2,3]", "[2,4]"});
   testing::ExpectValueError([&] { ops::RnnSequence(p.x, {p.h0}, p.W, p.U, p.bias, Tensor(), o); }, "2 state(s), got 1");

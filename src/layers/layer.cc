@@ -101,7 +101,10 @@ Layer::~Layer() {
   }
 }
 
-std::string Layer::Path() const { return parent_ ? parent_->Path() + "/" + name_ : name_; }
+std::string Layer::Path() const {
+  if (!parent_) return name_;
+  return named_in_paths_ ? parent_->Path() + "/" + name_ : parent_->Path();
+}
 
 void Layer::ReadInputShapeArgs(ConfigReader& config) {
   std::optional<Shape> batch_input_shape, input_shape;
@@ -146,11 +149,12 @@ void Layer::TrackLayer(LayerPtr layer) {
   sub_layers_.push_back(std::move(layer));
 }
 
-void Layer::AdoptLayer(LayerPtr layer) {
+void Layer::AdoptLayer(LayerPtr layer, bool named_in_paths) {
   if (layer->parent_ && layer->parent_ != this) {
     Fail<ValueError>(Who(), ": layer '", layer->name(), "' is already a part of '", layer->parent_->Path(), "'");
   }
   layer->parent_ = this;
+  layer->named_in_paths_ = named_in_paths;
   TrackLayer(std::move(layer));
 }
 

@@ -115,8 +115,8 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // A model's graph layers are not parts of it: they keep their own names, as tfjs and Keras 2 weight files
   // name their weights ("dense/kernel").
   const Layer* parent() const { return parent_; }
-  // The names from the outermost owner down, "bidirectional/forward_lstm/cell", as Keras 3 paths variables;
-  // weights created afterwards are named "<Path()>/<weight>".
+  // The names from the outermost owner down, "bidirectional/forward_lstm", leaving out parts adopted
+  // unnamed (an RNN's cell); weights created afterwards are named "<Path()>/<weight>".
   std::string Path() const;
 
   // ---- calling ------------------------------------------------------------------------------------------
@@ -212,7 +212,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // Tracks `layer` as a part of this one: its parent becomes this layer, so its Path() (and the names of
   // the weights it creates from then on) start with this layer's path. ValueError if it is already a part
   // of another layer.
-  void AdoptLayer(LayerPtr layer);
+  // `named_in_paths` false leaves the part's name out of the paths (an RNN's cell: tfjs and Keras 2 name
+  // an LSTM's weights "lstm/kernel", not "lstm/lstm_cell/kernel").
+  void AdoptLayer(LayerPtr layer, bool named_in_paths = true);
   std::vector<LayerPtr>& mutable_sub_layers() { return sub_layers_; }
   // Single-input layers: the one input (Apply has checked the count).
   static const Tensor& OnlyInput(const Tensors& inputs) { return inputs.front(); }
@@ -239,6 +241,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::string name_;
   // Not owning: the parent owns this layer through sub_layers_ and clears the pointer when it goes first.
   const Layer* parent_ = nullptr;
+  bool named_in_paths_ = true;
   DType dtype_ = DType::kFloat32;
   bool trainable_ = true;
   bool built_ = false;

@@ -208,7 +208,8 @@ RNN::RNN(ConfigReader& config, RnnCellPtr cell) : Layer(config) {
 
 void RNN::SetCell(RnnCellPtr cell) {
   cell_ = std::move(cell);
-  AdoptLayer(cell_);
+  // The cell's weights are the layer's, by name too: "lstm/kernel", as tfjs names them.
+  AdoptLayer(cell_, /*named_in_paths=*/false);
   SetInputCount(1, 1 + static_cast<int>(cell_->StateShapes().size()));
 }
 

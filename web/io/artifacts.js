@@ -178,8 +178,13 @@ export async function modelFromArtifacts(artifacts, {strict = true, what = 'load
   if (artifacts.format === 'graph-model' || Array.isArray(topology.node)) {
     throw new Error(`${what}: this is a tfjs graph model (a TensorFlow GraphDef, format 'graph-model'); kerasm runs layers models (Keras architectures) only`);
   }
-  // Keras' model.save() JSON keeps the architecture under model_config.
-  if (topology.model_config != null) topology = topology.model_config;
+  // Keras' model.save() JSON keeps the architecture under model_config (the writer's version beside it,
+  // which decides what its defaults and hard_sigmoid mean).
+  if (topology.model_config != null) {
+    const version = topology.keras_version;
+    topology = topology.model_config;
+    if (version != null && topology.keras_version == null) topology = {...topology, keras_version: version};
+  }
   const decoded = artifacts.weightSpecs == null ? [] : decodeWeights(artifacts.weightData ?? new ArrayBuffer(0), artifacts.weightSpecs, what);
   const model = await buildFromTopology(topology, what, modelFromJSON);
   try {

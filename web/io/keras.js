@@ -179,15 +179,34 @@ function keras3LayerGroups(file) {
   return groups;
 }
 
+// Keras 3's snake_case of a class name (keras.src.utils.naming.to_snake_case): "Conv1D" -> "conv1d",
+// "MaxPooling1D" -> "max_pooling1d", "SimpleRNN" -> "simple_rnn".
+function snakeCase(name) {
+  return name.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+// Keras 3 files address a model's layers by class, not by name (names are not reproducible): the
+// snake_case class name, with _1, _2 ... for the later layers of the same class, in the model's layer order.
+function keras3StructuralNames(layers) {
+  const used = new Map();
+  return layers.map((layer) => {
+    const base = snakeCase(layer.getClassName());
+    const n = used.get(base);
+    used.set(base, n === undefined ? 0 : n + 1);
+    return n === undefined ? base : `${base}_${n + 1}`;
+  });
+}
+
 async function loadKeras3Weights(model, file, {what, skipMismatch = false}) {
   const groups = keras3LayerGroups(file);
-  for (const layer of model.layers) {
+  const structural = keras3StructuralNames(model.layers);
+  for (const [index, layer] of model.layers.entries()) {
     const current = layer.getWeights();
     const count = current.length;
     const shapes = current.map((t) => t.shape);
     dispose(current);
     if (count === 0) continue;
-    const group = groups.get(layer.name);
+    const group = groups.get(structural[index]) ?? groups.get(layer.name);
     if (group === undefined) throw new Error(`${what}: no weights for layer '${layer.name}' (the file has ${[...groups.keys()].join(', ')})`);
     const datasets = keras3Vars(group);
     const values = datasets.map((ds, k) => datasetTensor(ds, `${what}: layers/${layer.name} var ${k}`));
@@ -281,6 +300,8 @@ export async function loadKerasModel(source, options = {}, modelFromJSON) {
       const version = attr(file, 'keras_version') ?? null;
       let config = parseJsonText(configText, `${what}: model_config`);
       if (isKeras1(version)) config = upgradeKeras1(config);
+      // The writer's version decides what its defaults and hard_sigmoid mean (LAYERS.md).
+      if (version != null && config.keras_version == null) config = {...config, keras_version: String(version)};
       const model = await buildFromTopology(config, what, modelFromJSON);
       try {
         const root = file.get('model_weights') ?? file;

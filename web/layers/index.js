@@ -5,6 +5,7 @@
 import {describeValue} from '../tensor.js';
 import {isLoaded, onLoad, wasm} from '../wasm.js';
 import {activationNames} from './config.js';
+import {registerClass} from './custom.js';
 import {lambda} from './lambda.js';
 import {Layer, LayerVariable, wrapLayer} from './layer.js';
 import {SymbolicTensor, input} from './symbolic.js';
@@ -91,5 +92,8 @@ onLoad((m) => {
 function registeredLayers() {
   return layerClasses.map(([className, factory]) => ({className, factory}));
 }
+
+// km.serialization: registerClass makes a JS layer class constructible from configs (model JSON, files).
+export const serialization = {registerClass};
 
 export {Layer, LayerVariable, SymbolicTensor, activationNames, input, registeredLayers};

@@ -9,6 +9,7 @@ import {Variable} from '../variable.js';
 import {takeHandles, takeTensors, toTensorArray, withTensorList} from '../lists.js';
 import {checkError, readMeta, wasm, weightsChanged} from '../wasm.js';
 import {tfjsConfigFromText} from './config.js';
+import {addWeightTo, createJsLayer} from './custom.js';
 import {SymbolicTensor, symbolicFrom, withSymbolicList} from './symbolic.js';
 
 // Lets the internal constructor tell a wrapper being made here from a user's `new` / subclass.
@@ -109,13 +110,15 @@ export class LayerVariable {
 }
 
 export class Layer {
-  // Layers come from the factories (km.layers.dense(...)), km.model / km.sequential and modelFromJSON.
+  // Layers come from the factories (km.layers.dense(...)), km.model / km.sequential and modelFromJSON; a
+  // user's subclass (`class MyLayer extends km.layers.Layer`) is constructed with its config, as in tfjs.
   constructor(token, handle, id) {
-    if (token !== INTERNAL) {
-      throw new Error('kerasm does not run layers defined in JS yet: a subclass of km.layers.Layer cannot be ' +
-                      'constructed. Use the built-in layers (km.layers.*) and km.model / km.sequential.');
-    }
     const m = wasm();
+    if (token !== INTERNAL) {
+      if (new.target === Layer) throw new Error('km.layers.Layer is a base class: extend it, or use the factories (km.layers.dense ...)');
+      handle = createJsLayer(this, token ?? {}, Layer);
+      id = m.layerId(handle);
+    }
     const ref = new WeakRef(this);
     // Shared with the finalizer; holds no reference to this object.
     this._res = {handle, id, ref, variables: new Map()};
@@ -219,6 +222,16 @@ export class Layer {
     const text = wasm().layerConfig(this._handle('getConfig'));
     checkError(null);
     return tfjsConfigFromText(text);
+  }
+
+  // For layers written in JS, inside build: a new weight (tfjs' signature), returned as a LayerVariable.
+  addWeight(name, shape, dtype, initializer, regularizer, trainable, constraint) {
+    const vh = addWeightTo(this._handle('addWeight'), {name, shape, dtype, initializer, regularizer, trainable, constraint},
+                           `layer '${this.name}'`);
+    const v = new LayerVariable(vh);
+    this._res.variables.set(wasm().variableId(vh), v);
+    weightsChanged();
+    return v;
   }
 
   // Current values in the order of LAYERS.md (trainable weights first, as Keras orders them).
