@@ -66,6 +66,15 @@ LayerPtr CreateLayer(const std::string& class_name, const std::string& config) {
   return Guard([&] { return layers::CreateLayer(class_name, ParseJson(config, class_name)); });
 }
 
+// The same with the layers a JS config held: web/ put a placeholder ({"__kerasm_live_layer__": i}) where
+// each was, and DeserializeLayer resolves placeholder i to live[i] itself while the scope lasts.
+LayerPtr CreateLayerWithLive(const std::string& class_name, const std::string& config, const LayerList& live) {
+  return Guard([&] {
+    layers::LiveLayerScope scope(live);
+    return layers::CreateLayer(class_name, ParseJson(config, class_name));
+  });
+}
+
 // ---- identity -------------------------------------------------------------------------------------------
 
 // The C++ object's address: web/ keeps one JS wrapper per layer, keyed by it.
@@ -264,6 +273,7 @@ EMSCRIPTEN_BINDINGS(kerasm_layers) {
 
   function("layerClassList", &LayerClassList);
   function("createLayer", &CreateLayer);
+  function("createLayerWithLive", &CreateLayerWithLive);
   function("activationList", &ActivationList);
   function("toTfjsConfig", &ToTfjsConfig);
 

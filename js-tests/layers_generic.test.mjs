@@ -477,6 +477,25 @@ const CASES = {
        return tfCellStep('gru', y1, [h2], [k2, r2, b2], {units: 2})[0];
      }},
   ],
+  // Wrappers of a serialized layer (live layers in configs: layers_wrappers.test.mjs): the inner layer's
+  // formula run per step, and forwards plus backwards, with tfjs ops.
+  TimeDistributed: [
+    {label: 'Dense tanh', config: {layer: {className: 'Dense', config: {units: 3, activation: 'tanh', biasInitializer: RANDOM_BIAS}}},
+     input: [2, 4, 5], tfjs: false, outputShape: [null, 4, 3],
+     reference: (x, [k, b]) => tf.tanh(x.reshape([-1, 5]).matMul(k).add(b)).reshape([2, 4, 3])},
+  ],
+  Bidirectional: [
+    {label: 'SimpleRNN sequences concat', config: {layer: {className: 'SimpleRNN', config: {units: 2, returnSequences: true,
+                                                                                          biasInitializer: RANDOM_BIAS}}},
+     input: [2, 4, 3], tfjs: false, outputShape: [null, 4, 4],
+     reference: (x, w) => tf.concat([tfRecurrent('simple', x, w.slice(0, 3), {units: 2, returnSequences: true})[0],
+       tf.reverse(tfRecurrent('simple', x, w.slice(3), {units: 2, returnSequences: true, goBackwards: true})[0], 1)], -1)},
+    {label: 'LSTM last output, sum', config: {layer: {className: 'LSTM', config: {units: 3, biasInitializer: RANDOM_BIAS}},
+                                              mergeMode: 'sum'},
+     input: [2, 3, 2], tfjs: false, outputShape: [null, 3],
+     reference: (x, w) => tfRecurrent('lstm', x, w.slice(0, 3), {units: 3})[0]
+       .add(tfRecurrent('lstm', x, w.slice(3), {units: 3, goBackwards: true})[0])},
+  ],
 };
 
 test('every registered layer has a factory and generic test cases', () => {

@@ -532,6 +532,20 @@ export interface GenericRNNLayerArgs extends BaseRNNLayerArgs {
 export interface StackedRNNCellsLayerArgs extends LayerArgs {
   cells: RNNCellSpec[];
 }
+/** A wrapper's layer: a layer object (TimeDistributed uses that very layer) or a serialized {className, config}. */
+export type LayerSpec = layers.Layer | {className: string; config?: {[key: string]: unknown}};
+export interface TimeDistributedLayerArgs extends LayerArgs {
+  /** Applied to every time step of inputs [batch, time, ...]: its weights become the wrapper's. */
+  layer: LayerSpec;
+}
+export interface BidirectionalLayerArgs extends LayerArgs {
+  /** A recurrent layer: the forward and backward layers are copies of it from its config. */
+  layer: LayerSpec;
+  /** How the two outputs combine; null returns both. Default 'concat'. */
+  mergeMode?: 'concat' | 'sum' | 'mul' | 'ave' | null;
+  /** Used as the backward layer instead of a copy (its goBackwards must differ from the layer's). */
+  backwardLayer?: LayerSpec;
+}
 
 export interface EmbeddingLayerArgs extends LayerArgs {
   /** Number of rows: indices must lie in [0, inputDim). */
@@ -878,6 +892,9 @@ export namespace layers {
   function simpleRNN(config: RNNLayerArgs): Layer;
   function simpleRNNCell(config: RNNCellLayerArgs): Layer;
   function stackedRNNCells(config: StackedRNNCellsLayerArgs): Layer;
+  // Wrappers: initial states of a bidirectional layer via apply(x, {initialState}), forward ones first.
+  function bidirectional(config: BidirectionalLayerArgs): Layer;
+  function timeDistributed(config: TimeDistributedLayerArgs): Layer;
 }
 
 /** As tfjs' tf.input: the symbolic input of a functional model. */

@@ -53,6 +53,7 @@ std::vector<LayerCase> PoolingLayerCases();
 std::vector<LayerCase> ReshapingLayerCases();
 std::vector<LayerCase> NormalizationLayerCases();
 std::vector<LayerCase> RecurrentLayerCases();
+std::vector<LayerCase> WrapperLayerCases();
 
 inline std::vector<LayerCase> AllLayerCases() {
   std::vector<LayerCase> all;
@@ -66,6 +67,7 @@ inline std::vector<LayerCase> AllLayerCases() {
   for (auto& c : ReshapingLayerCases()) all.push_back(c);
   for (auto& c : NormalizationLayerCases()) all.push_back(c);
   for (auto& c : RecurrentLayerCases()) all.push_back(c);
+  for (auto& c : WrapperLayerCases()) all.push_back(c);
   return all;
 }
 

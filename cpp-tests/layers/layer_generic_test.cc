@@ -24,6 +24,8 @@ bool ComparableKey(const std::string& key) {
   }
   // A nested cell comes back with its full config.
   if (key == "cell" || key == "cells") return false;
+  // So does a wrapper's layer.
+  if (key == "layer" || key == "backward_layer") return false;
   return key != "input_shape" && key != "input_dim" && key != "batch_size" && key != "shape" && key != "batch_shape";
 }
 

@@ -59,7 +59,34 @@ LayerPtr CreateLayer(const std::string& class_name, const json& config) {
                    "'. Register custom layers with km.serialization.registerClass before loading.");
 }
 
+namespace {
+
+// The innermost LiveLayerScope of this thread (the bindings run on one thread; thread_local keeps native
+// tests that construct layers from several threads apart).
+thread_local const LiveLayerScope* current_live_layers = nullptr;
+
+}  // namespace
+
+LiveLayerScope::LiveLayerScope(std::vector<LayerPtr> layers)
+    : layers_(std::move(layers)), previous_(current_live_layers) {
+  current_live_layers = this;
+}
+
+LiveLayerScope::~LiveLayerScope() { current_live_layers = previous_; }
+
+bool IsLiveLayerRef(const json& spec) { return spec.is_object() && spec.size() == 1 && spec.contains(kLiveLayerKey); }
+
 LayerPtr DeserializeLayer(const json& spec) {
+  if (IsLiveLayerRef(spec)) {
+    const json& index = spec[kLiveLayerKey];
+    const LiveLayerScope* scope = current_live_layers;
+    if (scope == nullptr) Fail<ValueError>("A live layer placeholder outside a layer construction: ", spec.dump());
+    if (!index.is_number_integer() || index.get<int64_t>() < 0 ||
+        index.get<size_t>() >= scope->layers_.size() || !scope->layers_[index.get<size_t>()]) {
+      Fail<ValueError>("A live layer placeholder refers to no layer passed with the config: ", spec.dump());
+    }
+    return scope->layers_[index.get<size_t>()];
+  }
   if (!spec.is_object()) Fail<ValueError>("A serialized layer must be an object. Received: ", spec.dump());
   const char* key = spec.contains("class_name") ? "class_name" : "className";
   if (!spec.contains(key) || !spec[key].is_string()) {

@@ -97,7 +97,10 @@
   X(RNN, "rnn") \
   X(SimpleRNN, "simpleRNN") \
   X(SimpleRNNCell, "simpleRNNCell") \
-  X(StackedRNNCells, "stackedRNNCells")
+  X(StackedRNNCells, "stackedRNNCells") \
+  /* wrappers */ \
+  X(Bidirectional, "bidirectional") \
+  X(TimeDistributed, "timeDistributed")
 
 namespace kerasm::layers {
 
@@ -136,5 +139,28 @@ void RegisterModelClass(const std::string& class_name, LayerFactory factory);
 // name replace earlier ones; built-in names cannot be replaced.
 void RegisterLayerClass(const std::string& class_name, LayerFactory factory);
 void UnregisterLayerClass(const std::string& class_name);
+
+// Live layers in a config. A JS factory config may hold layer objects (a wrapper's layer, an RNN's cells):
+// web/ replaces each by the placeholder {"__kerasm_live_layer__": i} and passes the layers alongside. While
+// a LiveLayerScope lives, DeserializeLayer resolves placeholder i to that very layer (not a copy). Scopes
+// nest, the innermost table answering, and the destructor restores the previous one (exceptions included).
+// A placeholder outside any scope, or past the table's end, is a ValueError.
+inline constexpr const char* kLiveLayerKey = "__kerasm_live_layer__";
+
+class LiveLayerScope {
+ public:
+  explicit LiveLayerScope(std::vector<LayerPtr> layers);
+  ~LiveLayerScope();
+  LiveLayerScope(const LiveLayerScope&) = delete;
+  LiveLayerScope& operator=(const LiveLayerScope&) = delete;
+
+ private:
+  friend LayerPtr DeserializeLayer(const json& spec);
+  std::vector<LayerPtr> layers_;
+  const LiveLayerScope* previous_;
+};
+
+// Whether a config value is a live-layer placeholder.
+bool IsLiveLayerRef(const json& spec);
 
 }  // namespace kerasm::layers

@@ -25,7 +25,44 @@ export function createLayer(className, config = {}, op = className) {
   if (config != null && ![Object.prototype, null].includes(Object.getPrototypeOf(config))) {
     throw new Error(`layers.${op}: a layer config must be a plain object, got ${describeValue(config)}`);
   }
-  return wrapLayer(wasm().createLayer(className, JSON.stringify(config ?? {})));
+  const live = [];
+  const text = JSON.stringify(withLivePlaceholders(config ?? {}, live, `layers.${op}`, 'config'));
+  if (live.length === 0) return wrapLayer(wasm().createLayer(className, text));
+  // The layers reach the C++ as themselves (shared handles), not as copies of their configs.
+  const m = wasm();
+  const list = new m.LayerList();
+  try {
+    for (const layer of live) list.push_back(layer._res.handle);
+    return wrapLayer(m.createLayerWithLive(className, text, list));
+  } finally {
+    list.delete();
+  }
+}
+
+// LIVE_LAYER_KEY (layers/registry.h): where a config held a Layer, the C++ finds {[key]: index}.
+const LIVE_LAYER_KEY = '__kerasm_live_layer__';
+
+// A copy of a config value with each Layer object (at any depth, arrays included) replaced by a placeholder
+// naming its index in `live`. Other objects must be plain (JSON-like): a Tensor or a class instance where a
+// layer or a value is expected would otherwise turn into garbage on its way through JSON.
+function withLivePlaceholders(value, live, op, path) {
+  if (value instanceof Layer) {
+    if (value._res === null) throw new Error(`${op}: ${path}: layer '${value.name}' is disposed`);
+    let index = live.indexOf(value);
+    if (index < 0) index = live.push(value) - 1;
+    return {[LIVE_LAYER_KEY]: index};
+  }
+  if (Array.isArray(value)) return value.map((v, i) => withLivePlaceholders(v, live, op, `${path}[${i}]`));
+  if (value !== null && typeof value === 'object') {
+    if (![Object.prototype, null].includes(Object.getPrototypeOf(value))) {
+      throw new Error(`${op}: ${path} must be a km layer, a serialized {className, config} or plain JSON data, ` +
+                      `got ${describeValue(value)}`);
+    }
+    const out = {};
+    for (const [k, v] of Object.entries(value)) out[k] = withLivePlaceholders(v, live, op, `${path}.${k}`);
+    return out;
+  }
+  return value;
 }
 
 // lambda takes JS functions, so it has its own factory rather than the registry's JSON one.
