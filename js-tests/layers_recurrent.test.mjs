@@ -225,12 +225,11 @@ test('errors name the layer and the shapes; nothing leaks', () => {
 });
 
 // tfjs-layers' own saved recurrent models (its tfjs2keras integration data: model.json, weights and the
-// inputs and outputs tfjs recorded): loaded with km.loadLayersModel, they predict what tfjs predicted. The
-// wrappers' models join when those layers exist.
+// inputs and outputs tfjs recorded): loaded with km.loadLayersModel, they predict what tfjs predicted.
 const TFJS2KERAS = new URL('../../shared/fixtures/models/tfjs-layers-tfjs2keras/integration_tests/tfjs2keras/test-data/',
                            import.meta.url);
 
-test('tfjs-layers-saved GRU and SimpleRNN models predict their recorded outputs', async (t) => {
+test('tfjs-layers-saved GRU, SimpleRNN, TimeDistributed(LSTM) and Bidirectional(LSTM) models predict their recorded outputs', async (t) => {
   if (!existsSync(TFJS2KERAS)) {
     t.skip('../shared/fixtures is absent');
     return;
@@ -251,7 +250,7 @@ test('tfjs-layers-saved GRU and SimpleRNN models predict their recorded outputs'
     model.dispose();
     checked += 1;
   }
-  assert.ok(checked >= 2, `${checked} models checked`);
+  assert.equal(checked, 4, `${checked} models checked`);
 });
 
 test('a recurrent model saved by kerasm loads in tfjs-layers and back, with the same predictions', async () => {

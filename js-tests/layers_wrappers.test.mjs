@@ -35,7 +35,7 @@ test('a layer object in a config is that very layer: TimeDistributed adopts it, 
     const td = km.layers.timeDistributed({layer: dense, name: 'td_live'});
     const y = td.apply(km.ones([2, 4, 5]));
     assert.deepEqual(y.shape, [2, 4, 3]);
-    assert.deepEqual(td.weights.map((w) => w.name), ['td_live/live_dense/kernel', 'td_live/live_dense/bias']);
+    assert.deepEqual(td.weights.map((w) => w.name), ['td_live/kernel', 'td_live/bias']);
     // The user's object sees the weights the wrapper trains: writing through one shows in the other.
     assert.equal(dense.built, true);
     dense.setWeights([km.ones([5, 3]), km.zeros([3])]);

@@ -41,7 +41,8 @@ class TimeDistributed : public Layer {
  public:
   explicit TimeDistributed(ConfigReader& config) : Layer(config) {
     layer_ = ReadLayerArg(config, "layer");
-    AdoptLayer(layer_);
+    // Its weights are the wrapper's by name too ("time_distributed/kernel"), as tfjs and Keras 2 name them.
+    AdoptLayer(layer_, /*named_in_paths=*/false);
     supports_masking_ = true;
   }
 

@@ -111,9 +111,17 @@ function metricsOf(metrics) {
   if (metrics == null) return [];
   const flat = [];
   const walk = (m) => {
-    if (typeof m === 'string') flat.push(m);
-    else if (Array.isArray(m)) m.forEach(walk);
-    else if (m && typeof m === 'object') Object.values(m).forEach(walk);
+    if (typeof m === 'string') {
+      flat.push(m);
+    } else if (Array.isArray(m)) {
+      m.forEach(walk);
+    } else if (m && typeof m === 'object' && typeof m.class_name === 'string') {
+      // A serialized metric (Keras 2.10+): MeanMetricWrapper names its function, others their own name.
+      const c = m.config ?? {};
+      flat.push(m.class_name === 'MeanMetricWrapper' ? (c.fn ?? c.name) : (c.name ?? m.class_name));
+    } else if (m && typeof m === 'object') {
+      Object.values(m).forEach(walk);  // per-output metrics {output: [...]}
+    }
   };
   walk(metrics);
   return [...new Set(flat)];
