@@ -163,7 +163,7 @@ TEST(WrapperLayers, LiveLayerPlaceholdersResolveToTheVeryLayer) {
   EXPECT_EQ(dense->parent(), td.get());
   td->Apply(Tensor::Zeros({2, 4, 5}));
   // The inner layer's weights are named under the wrapper.
-  EXPECT_EQ(td->WeightNames(), (std::vector<std::string>{"td/d/kernel", "td/d/bias"}));
+  EXPECT_EQ(td->WeightNames(), (std::vector<std::string>{"td/kernel", "td/bias"}));
   EXPECT_EQ(td->GetConfig()["layer"]["class_name"], "Dense");
   EXPECT_EQ(td->GetConfig()["layer"]["config"]["name"], "d");
   // Outside the scope a placeholder is an error, as is one past the table.
