@@ -443,14 +443,8 @@ export interface BaseRNNLayerArgs extends LayerArgs {
   inputDim?: number;
   inputLength?: number;
 }
-/** SimpleRNNCell / GRUCell / LSTMCell, and the flat arguments of SimpleRNN / GRU / LSTM. */
-export interface RNNCellLayerArgs extends LayerArgs {
-  units: number;
-  /** Default 'tanh'. */
-  activation?: ActivationIdentifier;
-  /** GRU and LSTM gates. Default 'sigmoid' (Keras 3; tfjs' default was Keras 2's hardSigmoid). */
-  recurrentActivation?: ActivationIdentifier;
-  useBias?: boolean;
+/** The initializers, regularizers and constraints of a recurrent layer's kernel, recurrent kernel and bias. */
+export interface RecurrentWeightArgs {
   kernelInitializer?: SerializedSpec;
   recurrentInitializer?: SerializedSpec;
   biasInitializer?: SerializedSpec;
@@ -460,6 +454,15 @@ export interface RNNCellLayerArgs extends LayerArgs {
   kernelConstraint?: SerializedSpec;
   recurrentConstraint?: SerializedSpec;
   biasConstraint?: SerializedSpec;
+}
+/** SimpleRNNCell / GRUCell / LSTMCell, and the flat arguments of SimpleRNN / GRU / LSTM. */
+export interface RNNCellLayerArgs extends LayerArgs, RecurrentWeightArgs {
+  units: number;
+  /** Default 'tanh'. */
+  activation?: ActivationIdentifier;
+  /** GRU and LSTM gates. Default 'sigmoid' (Keras 3; tfjs' default was Keras 2's hardSigmoid). */
+  recurrentActivation?: ActivationIdentifier;
+  useBias?: boolean;
   /** Input and recurrent-state dropout rates in training; one mask per call, fixed across its steps. */
   dropout?: number;
   recurrentDropout?: number;
@@ -473,21 +476,12 @@ export interface RNNCellLayerArgs extends LayerArgs {
 }
 export interface RNNLayerArgs extends RNNCellLayerArgs, BaseRNNLayerArgs {}
 /** CuDNNGRU / CuDNNLSTM: cuDNN's weight layout, sigmoid and tanh, no dropout. */
-export interface CuDNNRNNLayerArgs extends BaseRNNLayerArgs {
+export interface CuDNNRNNLayerArgs extends BaseRNNLayerArgs, RecurrentWeightArgs {
   units: number;
-  kernelInitializer?: SerializedSpec;
-  recurrentInitializer?: SerializedSpec;
-  biasInitializer?: SerializedSpec;
-  kernelRegularizer?: SerializedSpec;
-  recurrentRegularizer?: SerializedSpec;
-  biasRegularizer?: SerializedSpec;
-  kernelConstraint?: SerializedSpec;
-  recurrentConstraint?: SerializedSpec;
-  biasConstraint?: SerializedSpec;
   unitForgetBias?: boolean;
 }
 /** ConvLSTM2D: an LSTM over feature maps, inputs [batch, time, rows, cols, channels] (or channels first). */
-export interface ConvLSTM2DLayerArgs extends BaseRNNLayerArgs {
+export interface ConvLSTM2DLayerArgs extends BaseRNNLayerArgs, RecurrentWeightArgs {
   filters: number;
   kernelSize: number | number[];
   strides?: number | number[];
@@ -498,15 +492,6 @@ export interface ConvLSTM2DLayerArgs extends BaseRNNLayerArgs {
   activation?: ActivationIdentifier;
   recurrentActivation?: ActivationIdentifier;
   useBias?: boolean;
-  kernelInitializer?: SerializedSpec;
-  recurrentInitializer?: SerializedSpec;
-  biasInitializer?: SerializedSpec;
-  kernelRegularizer?: SerializedSpec;
-  recurrentRegularizer?: SerializedSpec;
-  biasRegularizer?: SerializedSpec;
-  kernelConstraint?: SerializedSpec;
-  recurrentConstraint?: SerializedSpec;
-  biasConstraint?: SerializedSpec;
   unitForgetBias?: boolean;
   dropout?: number;
   recurrentDropout?: number;
