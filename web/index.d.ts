@@ -761,6 +761,15 @@ export namespace layers {
     dispose(): void;
     toString(): string;
   }
+  /**
+   * The base of recurrent cells written in JS (tfjs' RNNCell): set `stateSize` (an integer, or one entry
+   * per state) and optionally `outputSize` in the constructor, and write `call([x, ...states])` returning
+   * `[output, ...newStates]` (or Keras' `[output, [newStates]]`); km.layers.rnn({cell}) steps it.
+   */
+  class RNNCell extends Layer {
+    stateSize: number | Array<number | number[]>;
+    outputSize?: number;
+  }
   /** The layer registry's list, which the factories are made from. */
   function registeredLayers(): Array<{className: string; factory: string}>;
   /** The activations kerasm knows, in tfjs and Keras spelling (both are accepted wherever one is named). */

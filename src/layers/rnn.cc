@@ -81,7 +81,8 @@ RnnCellPtr DeserializeCell(const json& spec, const std::string& who) {
   LayerPtr layer = DeserializeLayer(spec);
   auto cell = std::dynamic_pointer_cast<RnnCell>(layer);
   if (!cell) {
-    Fail<ValueError>(who, ": a cell must be an RNN cell (SimpleRNNCell, GRUCell, LSTMCell, StackedRNNCells), got ",
+    Fail<ValueError>(who, ": a cell must be an RNN cell (SimpleRNNCell, GRUCell, LSTMCell, StackedRNNCells, or a JS class ",
+                     "extending km.layers.RNNCell), got ",
                      layer->ClassName(), " '", layer->name(), "'");
   }
   return cell;

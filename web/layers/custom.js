@@ -19,9 +19,30 @@ function outputHandles(result, what) {
   return list.map((t, i) => handleOf(t, what, `output ${i}`).clone());
 }
 
-// The C++ layer for `layer`, an instance of a subclass of `Base` (the JS Layer class) built from `config`.
-// Methods the subclass leaves to Base get the defaults (no weights; shapes unchanged; no masks).
-export function createJsLayer(layer, config, Base) {
+// A cell's state and output shapes from its stateSize (an integer, or one entry per state, each an integer
+// or a shape) and outputSize (stateSize's first entry unless given), as tfjs and Keras read them.
+function cellSizes(layer, className) {
+  const shape = (s) => {
+    if (Number.isInteger(s) && s > 0) return [s];
+    if (Array.isArray(s) && s.length > 0 && s.every((d) => Number.isInteger(d) && d > 0)) return s;
+    return null;
+  };
+  const size = layer.stateSize;
+  const list = Array.isArray(size) ? size : [size];
+  const states = list.map(shape);
+  if (size == null) throw new Error(`RNN cell class ${className}: stateSize is not set (set this.stateSize in the constructor)`);
+  if (list.length === 0 || states.includes(null)) {
+    throw new Error(`RNN cell class ${className}: stateSize must be a positive integer or an array of them (one per state), got ${JSON.stringify(size)}`);
+  }
+  const output = layer.outputSize == null ? states[0] : shape(layer.outputSize);
+  if (output === null) throw new Error(`RNN cell class ${className}: outputSize must be a positive integer, got ${describeValue(layer.outputSize)}`);
+  return {states, output};
+}
+
+// The C++ layer for `layer`, an instance of a subclass of `Base` (the JS Layer class) built from `config`;
+// with `cell`, a recurrent cell (a subclass of km.layers.RNNCell). Methods the subclass leaves to Base get
+// the defaults (no weights; shapes unchanged; no masks).
+export function createJsLayer(layer, config, Base, cell = false) {
   const cls = layer.constructor;
   const className = cls.className ?? cls.name;
   if (typeof layer.call !== 'function') {
@@ -56,7 +77,16 @@ export function createJsLayer(layer, config, Base) {
     })),
     getConfig: callable(() => JSON.stringify(own('getConfig') ? layer.getConfig() : {})),
   };
-  const handle = wasm().createJsLayer(className, JSON.stringify(config ?? {}), hooks);
+  if (cell) {
+    hooks.sizes = callable(() => JSON.stringify(cellSizes(layer, className)));
+    // A step: [x, states...] in, [output, new states...] out (tfjs' form), or Keras' [output, [states...]].
+    hooks.call = callable((list, training) => tidy(() => {
+      let out = layer.call(takeTensors(list), {training});
+      if (Array.isArray(out) && out.length === 2 && Array.isArray(out[1])) out = [out[0], ...out[1]];
+      return outputHandles(out, `${className}.call`);
+    }));
+  }
+  const handle = wasm()[cell ? 'createJsCell' : 'createJsLayer'](className, JSON.stringify(config ?? {}), hooks);
   checkError(handle);
   return handle;
 }

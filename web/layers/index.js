@@ -7,7 +7,7 @@ import {isLoaded, onLoad, wasm} from '../wasm.js';
 import {activationNames} from './config.js';
 import {registerClass} from './custom.js';
 import {lambda} from './lambda.js';
-import {Layer, LayerVariable, wrapLayer} from './layer.js';
+import {Layer, LayerVariable, RNNCell, wrapLayer} from './layer.js';
 import {SymbolicTensor, input} from './symbolic.js';
 
 // [[KerasClassName, jsFactoryName], ...] in registry order, once loaded.
@@ -66,7 +66,7 @@ function withLivePlaceholders(value, live, op, path) {
 }
 
 // lambda takes JS functions, so it has its own factory rather than the registry's JSON one.
-const target = {Layer, registeredLayers, activationNames, lambda};
+const target = {Layer, RNNCell, registeredLayers, activationNames, lambda};
 
 // Before km.ready() the factories do not exist yet: say so instead of "is not a function".
 export const layers = new Proxy(target, {
@@ -96,4 +96,4 @@ function registeredLayers() {
 // km.serialization: registerClass makes a JS layer class constructible from configs (model JSON, files).
 export const serialization = {registerClass};
 
-export {Layer, LayerVariable, SymbolicTensor, activationNames, input, registeredLayers};
+export {Layer, LayerVariable, RNNCell, SymbolicTensor, activationNames, input, registeredLayers};

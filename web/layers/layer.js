@@ -116,7 +116,7 @@ export class Layer {
     const m = wasm();
     if (token !== INTERNAL) {
       if (new.target === Layer) throw new Error('km.layers.Layer is a base class: extend it, or use the factories (km.layers.dense ...)');
-      handle = createJsLayer(this, token ?? {}, Layer);
+      handle = createJsLayer(this, token ?? {}, Layer, this instanceof RNNCell);
       id = m.layerId(handle);
     }
     const ref = new WeakRef(this);
@@ -343,3 +343,13 @@ export class Layer {
   }
 }
 
+
+// The base of recurrent cells written in JS, as tfjs' RNNCell: a subclass sets `stateSize` (an integer, or
+// one per state; and `outputSize` when the output is not the first state's size) and a
+// `call([x, ...states])` returning `[output, ...newStates]`; km.layers.rnn({cell}) steps it.
+export class RNNCell extends Layer {
+  constructor(config) {
+    if (new.target === RNNCell) throw new Error('km.layers.RNNCell is a base class: extend it with stateSize and call()');
+    super(config);
+  }
+}
