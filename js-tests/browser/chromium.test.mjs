@@ -9,6 +9,7 @@ import {chromium} from 'playwright-core';
 import * as km from '../../web/index.js';
 import {serve} from '../../scripts/serve.mjs';
 import {layersSmoke} from './layers_smoke.mjs';
+import {trainEveryLayerModel} from './every_layer_model.mjs';
 
 let server;
 let context;
@@ -96,8 +97,8 @@ test('the same in a module Web Worker', () => {
   check(results.worker.result, 'worker');
 });
 
-// One layer per family (convolution, pooling, reshaping, normalization, recurrent, masks, a Lambda): the page and the
-// worker compute what Node computes, forward and input gradient.
+// One layer per family (convolution, pooling, reshaping, normalization, recurrent, wrappers, masks, a
+// Lambda): the page and the worker compute what Node computes, forward and input gradient.
 test('a layer of each family gives the same outputs and gradients in Chromium as in Node', async () => {
   await km.ready();
   const node = layersSmoke();
@@ -110,5 +111,18 @@ test('a layer of each family gives the same outputs and gradients in Chromium as
       close(r[name].y, expected.y, `${where} ${name} forward`, 1e-5);
       close(r[name].dx, expected.dx, `${where} ${name} gradient`, 1e-4);
     }
+  }
+});
+
+// The model of every core, merge, activation, normalization and noise layer (with a Lambda and a JS layer),
+// trained with fit on seeded data: the page and the worker learn it and end where Node ends.
+test('the every-layer model trains with fit in a page and a worker as it does in Node', async () => {
+  const node = await trainEveryLayerModel();
+  for (const [where, r] of [['page', results.page.everyLayer], ['worker', results.worker.result.everyLayer]]) {
+    assert.equal(r.leaked, 0, `${where}: tensors left`);
+    assert.deepEqual(r.classes, node.classes, `${where}: layer classes`);
+    assert.ok(r.trainAcc >= 0.9, `${where}: training accuracy ${r.trainAcc}`);
+    close(r.fitLoss, node.fitLoss, `${where} per-epoch losses`, 1e-4);
+    close(r.probs, node.probs, `${where} predictions`, 1e-4);
   }
 });

@@ -1,9 +1,10 @@
 // What the browser test runs, in a page and in a module worker: a few ops, a gradient, a variable's
 // gradients, an error, the memory counts, and a small model trained with fit (which yields to the event
-// loop through a MessageChannel there). It reports plain numbers; the test checks them against the
+// loop through a MessageChannel there), and the every-layer model trained with fit. It reports plain numbers; the test checks them against the
 // formulas.
 import * as km from '../../web/index.js';
 import {layersSmoke} from './layers_smoke.mjs';
+import {trainEveryLayerModel} from './every_layer_model.mjs';
 
 export async function compute() {
   await km.ready();
@@ -34,6 +35,7 @@ export async function compute() {
   out.leaked = km.memory().numTensors - base;
   out.fit = await fitXor();
   out.layers = layersSmoke();
+  out.everyLayer = await trainEveryLayerModel();
   return out;
 }
 

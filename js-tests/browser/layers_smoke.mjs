@@ -33,6 +33,9 @@ const LAYERS = [
   ['prelu', {}, [3, 4]],
   ['dense', {units: 3, activation: 'softmax'}, [2, 5]],
   ['lambda', {function: (x, {k}) => x.mul(k).tanh().sum(-1, true), arguments: {k: 1.5}}, [3, 4]],
+  // Wrappers: their configs hold a layer, made when the smoke runs (a config given as a function).
+  ['bidirectional', () => ({layer: km.layers.gru({units: 2, returnSequences: true}), mergeMode: 'mul'}), [2, 4, 3]],
+  ['timeDistributed', () => ({layer: km.layers.dense({units: 2, activation: 'tanh'})}), [2, 3, 4]],
 ];
 
 export function layersSmoke() {
@@ -40,7 +43,7 @@ export function layersSmoke() {
   const out = {};
   km.tidy(() => {
     LAYERS.forEach(([factory, config, shape], i) => {
-      const layer = km.layers[factory](config);
+      const layer = km.layers[factory](typeof config === 'function' ? config() : config);
       layer.build([null, ...shape.slice(1)]);
       // Positive weights for BatchNormalization, whose moving variance must be.
       const positive = factory === 'batchNormalization';
