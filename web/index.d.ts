@@ -1027,6 +1027,15 @@ export namespace models {
   function modelFromJSON(json: {[key: string]: unknown} | string): Promise<LayersModel>;
   /** A Keras 3 .keras zip, a Keras 1/2 .h5 model or Keras JSON (told apart by content): a URL, a path (Node), a File/Blob or bytes. */
   function loadKerasModel(source: string | Blob | ArrayBuffer | Uint8Array, options?: {skipMismatch?: boolean; compile?: boolean}): Promise<LayersModel>;
+  /** The bytes of a Keras file of the model, in any environment: 'keras' (the default) is Keras 3's
+   * `.keras` zip (config.json, model.weights.h5, metadata.json), 'h5' Keras 2's `.h5` (the full model,
+   * or with weightsOnly what Keras' save_weights writes). Throws for layers Keras cannot rebuild (Lambda,
+   * layers written in JS) and for activations the target Keras has no formula for. */
+  function saveKerasModel(model: LayersModel, options?: SaveKerasOptions): Promise<Uint8Array>;
+  interface SaveKerasOptions {
+    format?: 'keras' | 'h5';
+    weightsOnly?: boolean;
+  }
 }
 /** A model in the tfjs layers-model format, from a URL, a handler with load(), or the artifacts themselves. */
 export function loadLayersModel(source: string | io.IOHandler | io.ModelArtifacts, options?: io.LoadOptions): Promise<LayersModel>;
