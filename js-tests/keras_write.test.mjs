@@ -282,3 +282,220 @@ test('fixture Keras 2 .h5 files: load, save as .h5: the same layer_names, weight
   }
   assert.ok(checked >= 100, `only ${checked} Keras 2 fixtures checked`);
 });
+
+// ---- models built here ------------------------------------------------------------------------------------
+
+// Every weight set to seeded values (BatchNormalization's variances positive), so a lost or misplaced
+// weight shows in the predictions.
+function seedWeights(model, seed) {
+  const ws = model.getWeights();
+  const next = ws.map((w, i) => km.tensor(randomValues(w.size, seed + i, 0.1, 0.9), w.shape));
+  model.setWeights(next);
+  km.dispose([...ws, ...next]);
+  return model;
+}
+
+const L = () => km.layers;
+const BUILT = {
+  dense: () => km.sequential({name: 'mlp', layers: [
+    L().dense({units: 6, inputShape: [4], activation: 'relu', name: 'hidden'}),
+    L().dropout({rate: 0.3}), L().dense({units: 3, activation: 'softmax'})]}),
+  conv: () => km.sequential({name: 'cnn', layers: [
+    L().conv2d({filters: 4, kernelSize: 3, inputShape: [9, 9, 2], activation: 'relu', padding: 'same'}),
+    L().maxPooling2d({poolSize: 2}), L().conv2d({filters: 3, kernelSize: [2, 2], strides: 2}),
+    L().flatten(), L().dense({units: 2})]}),
+  pooling: () => km.sequential({name: 'pool1d', layers: [
+    L().conv1d({filters: 5, kernelSize: 3, inputShape: [12, 3]}), L().averagePooling1d({poolSize: 2}),
+    L().maxPooling1d({poolSize: 2, strides: 1}), L().globalMaxPooling1d()]}),
+  recurrent: () => km.sequential({name: 'rnn', layers: [
+    L().lstm({units: 4, returnSequences: true, inputShape: [7, 3]}),
+    L().bidirectional({layer: L().gru({units: 3, returnSequences: true}), mergeMode: 'concat'}),
+    L().timeDistributed({layer: L().dense({units: 2})}),
+    L().simpleRNN({units: 2})]}),
+  batchnorm: () => km.sequential({name: 'bn', layers: [
+    L().dense({units: 5, inputShape: [3]}), L().batchNormalization(), L().activation({activation: 'tanh'}), L().dense({units: 1})]}),
+  merge: () => {
+    const a = km.input({shape: [4], name: 'a'});
+    const b = km.input({shape: [4], name: 'b'});
+    const da = L().dense({units: 3, name: 'da'}).apply(a);
+    const db = L().dense({units: 3, name: 'db'}).apply(b);
+    const sum = L().add().apply([da, db]);
+    const cat = L().concatenate().apply([sum, da]);
+    return km.model({inputs: [a, b], outputs: [L().dense({units: 2, name: 'out'}).apply(cat), sum], name: 'merge'});
+  },
+  nested: () => {
+    const inner = km.sequential({name: 'inner', layers: [
+      L().dense({units: 5, inputShape: [3], name: 'inner_dense'}), L().batchNormalization({name: 'inner_bn'}), L().dense({units: 4, name: 'inner_a'})]});
+    const x = km.input({shape: [3], name: 'x'});
+    const y = inner.apply(x);
+    const z = L().dense({units: 2, name: 'head'}).apply(L().dense({units: 4, name: 'a_first'}).apply(y));
+    return km.model({inputs: x, outputs: z, name: 'outer'});
+  },
+};
+
+function sameWeights(a, b, what) {
+  const wa = a.getWeights();
+  const wb = b.getWeights();
+  assert.equal(wb.length, wa.length, `${what}: weight count`);
+  wa.forEach((t, i) => assertClose(wb[i], t, {rtol: 0, atol: 0, what: `${what}: weight ${i}`}));
+  km.dispose([...wa, ...wb]);
+}
+
+// toJSON with the writer's reader-side notes removed (the version a file was read with).
+const topology = (m) => {
+  const j = m.toJSON(null, false);
+  delete j.keras_version;
+  return j;
+};
+
+test('models built here round-trip through .keras and .h5: the same config, weights and predictions', async (t) => {
+  for (const [name, build] of Object.entries(BUILT)) {
+    await t.test(name, async () => {
+      const model = seedWeights(build(), name.length);
+      for (const format of ['keras', 'h5']) {
+        const bytes = await km.models.saveKerasModel(model, {format});
+        const again = await km.models.loadKerasModel(bytes);
+        assert.deepEqual(topology(again), topology(model), `${name} .${format} config`);
+        sameWeights(model, again, `${name} .${format}`);
+        samePredictions(model, again, model.inputs.map((i) => i.shape), `${name} .${format}`);
+        again.dispose();
+      }
+      model.dispose();
+    });
+  }
+});
+
+// tfjs-layers' twin of a written .keras: its layers made from config.json's Keras 3 configs, its weights
+// read from model.weights.h5 where Keras 3 keeps them (layers/<class_n>/vars, .../cell/vars,
+// .../forward_layer/cell/vars, .../layer/vars).
+function tfjsLayerFrom({class_name: cls, config: c}) {
+  const shared = {name: c.name};
+  switch (cls) {
+    case 'Conv2D': return tf.layers.conv2d({...shared, filters: c.filters, kernelSize: c.kernel_size, strides: c.strides, padding: c.padding, activation: c.activation});
+    case 'MaxPooling2D': return tf.layers.maxPooling2d({...shared, poolSize: c.pool_size, strides: c.strides, padding: c.padding});
+    case 'Flatten': return tf.layers.flatten(shared);
+    case 'Dense': return tf.layers.dense({...shared, units: c.units, activation: c.activation});
+    case 'LSTM': return tf.layers.lstm({...shared, units: c.units, returnSequences: c.return_sequences, activation: c.activation, recurrentActivation: c.recurrent_activation});
+    case 'SimpleRNN': return tf.layers.simpleRNN({...shared, units: c.units, returnSequences: c.return_sequences, activation: c.activation});
+    case 'Bidirectional': return tf.layers.bidirectional({...shared, layer: tfjsLayerFrom(c.layer), mergeMode: c.merge_mode});
+    case 'TimeDistributed': return tf.layers.timeDistributed({...shared, layer: tfjsLayerFrom(c.layer)});
+    default: throw new Error(`no tfjs twin for ${cls}`);
+  }
+}
+
+function keras3GroupValues(f, path) {
+  const group = f.get(path);
+  const out = [];
+  const vars = group.get('vars');
+  if (vars) for (const k of vars.keys().sort((a, b) => a - b)) out.push(vars.get(k));
+  for (const child of ['cell', 'forward_layer', 'backward_layer', 'layer']) {
+    if (group.keys().includes(child)) out.push(...keras3GroupValues(f, `${path}/${child}`));
+  }
+  return out;
+}
+
+test('a written .keras read by Keras 3\'s layout into tfjs-layers predicts what kerasm predicts', async () => {
+  const builds = {
+    conv: BUILT.conv,
+    recurrent: () => km.sequential({name: 'rnn_twin', layers: [
+      L().lstm({units: 4, returnSequences: true, inputShape: [6, 3]}),
+      L().bidirectional({layer: L().lstm({units: 3, returnSequences: true}), mergeMode: 'concat'}),
+      L().timeDistributed({layer: L().dense({units: 2, activation: 'tanh'})}),
+      L().simpleRNN({units: 2})]}),
+  };
+  for (const [name, build] of Object.entries(builds)) {
+    const model = seedWeights(build(), 3);
+    const {config, weights} = unzipKeras(await km.models.saveKerasModel(model));
+    const [input, ...rest] = config.config.layers;
+    assert.equal(input.class_name, 'InputLayer');
+    const twinLayers = rest.map(tfjsLayerFrom);
+    const twin = tf.sequential({layers: [tf.layers.inputLayer({batchInputShape: input.config.batch_shape}), ...twinLayers]});
+    withH5(weights, (f) => {
+      const seen = {};
+      rest.forEach(({class_name: cls}, i) => {
+        const base = cls.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+        const group = seen[base] === undefined ? base : `${base}_${seen[base] + 1}`;
+        seen[base] = (seen[base] ?? -1) + 1;
+        const values = keras3GroupValues(f, `layers/${group}`).map((ds) => tf.tensor(Float32Array.from(ds.value), ds.shape));
+        if (values.length > 0) twinLayers[i].setWeights(values);
+        tf.dispose(values);
+      });
+    });
+    const shape = [2, ...input.config.batch_shape.slice(1)];
+    const values = randomValues(shape.reduce((a, b) => a * b, 1), 5);
+    const x = km.tensor(values, shape);
+    const got = model.predict(x);
+    const want = twin.predict(tf.tensor(values, shape));
+    assertClose(got, {shape: want.shape, dtype: 'float32', dataSync: () => want.dataSync()}, {atol: 1e-5, rtol: 1e-4, what: `${name}: kerasm vs tfjs`});
+    km.dispose([x, got]);
+    tf.dispose(want);
+    twin.dispose();
+    model.dispose();
+  }
+});
+
+async function settled() {
+  for (let i = 0; i < 3; ++i) {
+    global.gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return km.memory().numTensors;
+}
+
+const leftInFs = () => FS.readdir('/').filter((n) => n.startsWith('kerasm-'));
+
+test('layers Keras cannot rebuild, and activations it has no formula for, fail clearly; nothing leaks', async () => {
+  const before = await settled();
+  const x = km.input({shape: [3], name: 'x'});
+  const lambdaModel = km.model({inputs: x, outputs: L().lambda({function: (t) => t.mul(2), name: 'double'}).apply(x)});
+  class Scale extends km.layers.Layer {
+    call(inputs) {
+      return inputs;
+    }
+    static get className() {
+      return 'Scale';
+    }
+  }
+  const y = km.input({shape: [3], name: 'y'});
+  const jsModel = km.model({inputs: y, outputs: L().dense({units: 2}).apply(new Scale({name: 'my_scale'}).apply(y))});
+  const hard = km.sequential({layers: [L().dense({units: 2, inputShape: [3], activation: 'hardSigmoid', name: 'hs'})]});
+  for (const format of ['keras', 'h5']) {
+    await assert.rejects(km.models.saveKerasModel(lambdaModel, {format}), /layer 'double' is a Lambda layer.*Keras cannot rebuild it/);
+    await assert.rejects(km.models.saveKerasModel(jsModel, {format}), /layer 'my_scale' is a layer written in JavaScript \(Scale\)/);
+  }
+  await assert.rejects(km.models.saveKerasModel(hard, {format: 'h5'}), /layer 'hs' has activation hard_sigmoid in Keras 3's formula/);
+  await assert.rejects(km.models.saveKerasModel(hard, {format: 'zip'}), /format must be 'keras' \(Keras 3\) or 'h5' \(Keras 2\)/);
+  // A model read from a Keras 2 file computes Keras 2's hard_sigmoid: it stays a Keras 2 file.
+  const config = JSON.parse(hard.toJSON());
+  config.keras_version = '2.15.0';
+  const fromKeras2 = await km.models.loadKerasModel(new TextEncoder().encode(JSON.stringify(config)));
+  await assert.rejects(km.models.saveKerasModel(fromKeras2, {format: 'keras'}), /layer 'hs' has activation hard_sigmoid in Keras 2's formula/);
+  const h5 = await km.models.saveKerasModel(fromKeras2, {format: 'h5'});
+  assert.equal(keras2File(h5).config.config.layers[0].config.activation, 'hard_sigmoid');
+  [lambdaModel, jsModel, hard, fromKeras2].forEach((m) => m.dispose());
+  // Saving reads every weight: none is left behind, nor any file in h5wasm's memory.
+  const model = seedWeights(BUILT.recurrent(), 1);
+  await km.models.saveKerasModel(model, {format: 'keras'});
+  await km.models.saveKerasModel(model, {format: 'h5'});
+  await km.models.saveKerasModel(model, {format: 'h5', weightsOnly: true});
+  model.dispose();
+  assert.equal(await settled(), before);
+  assert.deepEqual(leftInFs(), []);
+});
+
+test('a weights-only .h5 is laid out as Keras 2\'s save_weights writes it and loads back', async () => {
+  const model = seedWeights(BUILT.batchnorm(), 4);
+  const bytes = await km.models.saveKerasModel(model, {format: 'h5', weightsOnly: true});
+  withH5(bytes, (f) => {
+    assert.equal(f.attrs.model_config, undefined);
+    assert.equal(f.get('model_weights'), null);
+    assert.deepEqual(f.attrs.layer_names.value, model.layers.map((l) => l.name));
+    assert.equal(f.attrs.keras_version.value, '2.15.0');
+  });
+  const fresh = BUILT.batchnorm();
+  await fresh.loadWeights(bytes);
+  sameWeights(model, fresh, 'weights only');
+  await assert.rejects(km.models.saveKerasModel(model, {format: 'keras', weightsOnly: true}), /weightsOnly is for the 'h5' format/);
+  model.dispose();
+  fresh.dispose();
+});

@@ -201,6 +201,19 @@ export function keras3StructuralNames(layers) {
   });
 }
 
+// A nested model's variables: its layers' groups under `layers`, in the model's layer order (the
+// groups' alphabetical order is not it: "dense_10" < "dense_2").
+function keras3LayerVars(layer, group) {
+  const sub = group.get('layers');
+  if (!['Sequential', 'Functional', 'Model'].includes(layer.getClassName()) || sub == null || typeof sub.keys !== 'function') return keras3Vars(group);
+  const inner = layer.layers;
+  const names = keras3StructuralNames(inner);
+  return inner.flatMap((l, i) => {
+    const g = sub.get(names[i]) ?? sub.get(l.name);
+    return g == null ? [] : keras3LayerVars(l, g);
+  });
+}
+
 async function loadKeras3Weights(model, file, {what, skipMismatch = false}) {
   const groups = keras3LayerGroups(file);
   const structural = keras3StructuralNames(model.layers);
@@ -212,7 +225,7 @@ async function loadKeras3Weights(model, file, {what, skipMismatch = false}) {
     if (count === 0) continue;
     const group = groups.get(structural[index]) ?? groups.get(layer.name);
     if (group === undefined) throw new Error(`${what}: no weights for layer '${layer.name}' (the file has ${[...groups.keys()].join(', ')})`);
-    const datasets = keras3Vars(group);
+    const datasets = keras3LayerVars(layer, group);
     const values = datasets.map((ds, k) => datasetTensor(ds, `${what}: layers/${layer.name} var ${k}`));
     try {
       if (values.length !== count || values.some((t, k) => String(t.shape) !== String(shapes[k]))) {

@@ -86,9 +86,16 @@ function keras3Sequential(modelObj, entry, what, convert) {
 function keras3Functional(modelObj, entry, what, convert) {
   const outputs = new Map();  // "layer|node" -> [shape per output]
   const key = (name, node) => `${name}|${node}`;
+  // A layer's nodes are numbered from an offset (a built Sequential's own first node is not in this
+  // graph): the lowest index anything in the graph reads of it.
+  const offset = new Map();
+  const note = (ref) => offset.set(ref[0], Math.min(offset.get(ref[0]) ?? Infinity, ref[1]));
+  for (const l of entry.config.layers) for (const node of l.inbound_nodes ?? []) node.forEach(note);
+  entry.config.output_layers.forEach(note);
   const layers = [];
   for (const layerEntry of entry.config.layers) {
     const name = layerEntry.config.name ?? layerEntry.name;
+    const first = offset.get(name) ?? 0;
     const obj = layerOf(modelObj, name, what);
     if (layerEntry.class_name === 'InputLayer') {
       outputs.set(key(name, 0), [layerEntry.config.batch_input_shape ?? layerEntry.config.batch_shape]);
@@ -107,7 +114,7 @@ function keras3Functional(modelObj, entry, what, convert) {
       nodes.push({args: keras3NodeArgs(layerEntry.class_name, tensors), kwargs: node[0]?.[3] ?? {}});
       const given = keepOne(shapes);
       if (nodeIndex === 0) buildShape = given;
-      outputs.set(key(name, nodeIndex), shapeList(obj.computeOutputShape(given)));
+      outputs.set(key(name, first + nodeIndex), shapeList(obj.computeOutputShape(given)));
     }
     layers.push({...convert(layerEntry, obj, {buildShape}), name, inbound_nodes: nodes});
   }
