@@ -64,8 +64,9 @@ function unzipKeras(bytes) {
 }
 
 // Keys the writer deliberately leaves out (see the README's saving section): Keras' in-memory object
-// sharing ids, InputLayer's `ragged` (Keras 3 before 3.10 rejects it), and compile_config of a model that
-// kerasm loaded uncompiled (it does not compile from a .keras file's compile_config).
+// sharing ids, InputLayer's `ragged` (Keras 3.8 does not write it; a Keras 3 whose InputLayer has no such
+// argument rejects it), and compile_config of a model that kerasm loaded uncompiled (it does not compile
+// from a .keras file's compile_config).
 function dropUnwritten(value) {
   if (Array.isArray(value)) return value.map(dropUnwritten);
   if (value === null || typeof value !== 'object') return value;
@@ -498,4 +499,52 @@ test('a weights-only .h5 is laid out as Keras 2\'s save_weights writes it and lo
   await assert.rejects(km.models.saveKerasModel(model, {format: 'keras', weightsOnly: true}), /weightsOnly is for the 'h5' format/);
   model.dispose();
   fresh.dispose();
+});
+
+test('model.save(\'file://…/m.keras\' | \'…/m.h5\') writes Keras files; a directory keeps the tfjs format; the CLI converts both ways', async () => {
+  const {execFileSync} = await import('node:child_process');
+  const {mkdtempSync, rmSync} = await import('node:fs');
+  const {tmpdir} = await import('node:os');
+  const {join} = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'kerasm-save-'));
+  try {
+    const model = seedWeights(BUILT.merge(), 2);
+    const keras = await model.save(`file://${join(dir, 'sub', 'm.keras')}`);
+    assert.ok(keras.modelArtifactsInfo.weightDataBytes > 0);
+    await model.save(`file://${join(dir, 'm.h5')}`);
+    await model.save(`file://${join(dir, 'tfjs')}`);
+    const bytes = new Uint8Array(readFileSync(join(dir, 'sub', 'm.keras')));
+    assert.equal(bytes[0], 0x50);
+    assert.equal(keras2File(readFileSync(join(dir, 'm.h5'))).version, '2.15.0');
+    assert.ok(existsSync(join(dir, 'tfjs', 'model.json')));
+    for (const url of [join(dir, 'sub', 'm.keras'), join(dir, 'm.h5'), join(dir, 'tfjs', 'model.json')]) {
+      const again = await km.loadLayersModel(`file://${url}`);
+      samePredictions(model, again, model.inputs.map((i) => i.shape), url);
+      again.dispose();
+    }
+    await assert.rejects(model.save(`file://${join(dir, 'x.keras')}`, {includeOptimizer: true}), /includeOptimizer is not supported for Keras files/);
+    await assert.rejects(model.save('downloads://m.keras'), /downloads:\/\/ needs a page/);
+    // kerasm convert: tfjs model.json -> .keras and .h5, and a .keras -> .h5.
+    const cli = new URL('../bin/kerasm.mjs', import.meta.url).pathname;
+    const out = execFileSync(process.execPath, [cli, 'convert', join(dir, 'tfjs', 'model.json'), join(dir, 'c.keras')]).toString();
+    assert.match(out, /wrote .*c\.keras \(Keras 3 \.keras\): 7 layers, 44 parameters/);
+    execFileSync(process.execPath, [cli, 'convert', join(dir, 'c.keras'), join(dir, 'c.h5')]);
+    for (const f of ['c.keras', 'c.h5']) {
+      const again = await km.models.loadKerasModel(join(dir, f));
+      samePredictions(model, again, model.inputs.map((i) => i.shape), f);
+      again.dispose();
+    }
+    model.dispose();
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test('h5wasm and fflate are imported only on first use (a page that never saves or opens a Keras file does not fetch them)', () => {
+  const webDir = new URL('../web/', import.meta.url);
+  const files = readdirSync(webDir, {recursive: true}).filter((f) => f.endsWith('.js'));
+  for (const f of files) {
+    const text = readFileSync(new URL(f, webDir), 'utf8');
+    assert.doesNotMatch(text, /^\s*import\s[^;]*from\s+['"](h5wasm|fflate)/m, `web/${f} imports h5wasm or fflate statically`);
+  }
 });

@@ -1005,7 +1005,8 @@ export class LayersModel extends layers.Layer {
   /** Keras' model.to_json(): a string, or the parsed object when returnString is false. */
   toJSON(unused?: unknown, returnString?: true): string;
   toJSON(unused: unknown, returnString: false): {[key: string]: unknown};
-  /** tfjs' model.save: 'file://dir' (Node), 'indexeddb://name', 'localstorage://name', 'downloads://name', an http(s) URL (POST), or a handler. */
+  /** tfjs' model.save: 'file://dir' (Node), 'indexeddb://name', 'localstorage://name', 'downloads://name', an http(s) URL (POST), or a handler.
+   * A file:// or downloads:// URL ending in .keras writes a Keras 3 .keras file, one ending in .h5 a Keras 2 .h5 file (models.saveKerasModel). */
   save(handlerOrURL: string | io.IOHandler, config?: io.SaveConfig): Promise<io.SaveResult>;
   /** Keras' load_weights: a Keras 2 .h5 (full or weights only; in layer order, or by layer name) or a Keras 3 .weights.h5. */
   loadWeights(fileOrBytes: string | Blob | ArrayBuffer | Uint8Array, options?: {byName?: boolean; skipMismatch?: boolean}): Promise<void>;

@@ -332,3 +332,46 @@ export async function saveKerasModel(model, options = {}) {
   if (format === 'h5') return keras2Bytes(model, what, {weightsOnly: !!options.weightsOnly});
   throw new Error(`${what}: format must be 'keras' (Keras 3) or 'h5' (Keras 2), got ${JSON.stringify(format)}`);
 }
+
+// ---- model.save('file://…/m.keras' | 'downloads://m.h5') ------------------------------------------------
+
+// A URL naming a Keras file: its suffix picks the format (a directory or other name keeps tfjs' format).
+export function kerasFormatOf(target) {
+  if (typeof target !== 'string' || !/^(file|downloads):\/\//.test(target)) return null;
+  const path = target.split(/[?#]/)[0];
+  if (/\.keras$/i.test(path)) return 'keras';
+  if (/\.(h5|hdf5)$/i.test(path)) return 'h5';
+  return null;
+}
+
+function saveResult(bytes) {
+  return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: bytes.byteLength}};
+}
+
+export async function saveKerasFile(model, target, config = {}) {
+  const op = `model '${model.name}'.save`;
+  if (config.includeOptimizer) throw new Error(`${op}: includeOptimizer is not supported for Keras files (the optimizer's configuration is saved, its moments are not)`);
+  const format = kerasFormatOf(target);
+  const bytes = await saveKerasModel(model, {format});
+  if (target.startsWith('downloads://')) {
+    if (typeof document === 'undefined') throw new Error(`${op}: downloads:// needs a page (document)`);
+    const a = document.createElement('a');
+    a.download = target.slice('downloads://'.length).split('/').pop();
+    a.href = URL.createObjectURL(new Blob([bytes], {type: 'application/octet-stream'}));
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 0);
+    return saveResult(bytes);
+  }
+  const [fs, path, url] = await Promise.all([import('node:fs/promises'), import('node:path'), import('node:url')]);
+  // file:///abs/path.keras and file://./relative/path.keras, as tfjs-node takes directories.
+  const file = target.startsWith('file:///') ? url.fileURLToPath(target) : target.slice('file://'.length);
+  try {
+    await fs.mkdir(path.dirname(file), {recursive: true});
+    await fs.writeFile(file, bytes);
+  } catch (e) {
+    throw new Error(`${op}: cannot write ${file} (${e.code ?? e.message})`);
+  }
+  return saveResult(bytes);
+}
