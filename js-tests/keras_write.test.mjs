@@ -548,3 +548,41 @@ test('h5wasm and fflate are imported only on first use (a page that never saves 
     assert.doesNotMatch(text, /^\s*import\s[^;]*from\s+['"](h5wasm|fflate)/m, `web/${f} imports h5wasm or fflate statically`);
   }
 });
+
+// Every model file in the fixtures kerasm loads (Keras 1/2 .h5, Keras 3 .keras, tfjs model.json), through
+// both writers and back: the same predictions, or (for .keras) the clear refusal of Keras 2's hard_sigmoid,
+// the default recurrent_activation of Keras 2's LSTM and GRU.
+test('every fixture model kerasm loads saves as .keras and .h5 and loads back predicting the same', async (t) => {
+  if (!existsSync(MODELS)) return t.skip('../shared/fixtures is absent');
+  const files = readdirSync(MODELS, {recursive: true}).filter((f) => /\.(h5|keras)$|(^|\/)model\.json$/.test(f)).sort();
+  let saved = 0;
+  let refused = 0;
+  for (const f of files) {
+    const url = new URL(f, MODELS);
+    let model;
+    try {
+      model = f.endsWith('model.json') ? await km.loadLayersModel(url.href) : await km.models.loadKerasModel(new Uint8Array(readFileSync(url)));
+    } catch {
+      continue;  // what kerasm cannot load is keras_files.test.mjs' and loading.test.mjs' business
+    }
+    for (const format of ['keras', 'h5']) {
+      let bytes;
+      try {
+        bytes = await km.models.saveKerasModel(model, {format});
+      } catch (e) {
+        assert.equal(format, 'keras', `${f} .${format}: ${e.message}`);
+        assert.match(e.message, /hard_sigmoid in Keras 2's formula .* save it as a Keras 2 \.h5 file instead/, f);
+        refused += 1;
+        continue;
+      }
+      const again = await km.models.loadKerasModel(bytes);
+      samePredictions(model, again, model.inputs.map((i) => i.shape), `${f} .${format}`);
+      again.optimizer?.dispose();
+      again.dispose();
+      saved += 1;
+    }
+    model.optimizer?.dispose();
+    model.dispose();
+  }
+  assert.ok(saved >= 300, `${saved} saved, ${refused} refused`);
+});
