@@ -586,3 +586,31 @@ test('every fixture model kerasm loads saves as .keras and .h5 and loads back pr
   }
   assert.ok(saved >= 300, `${saved} saved, ${refused} refused`);
 });
+
+test('a compiled model carries Keras 3\'s compile_config and Keras 2\'s training_config, in Keras\' names; the .h5 reloads compiled', async () => {
+  const model = BUILT.dense();
+  model.compile({optimizer: km.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['categoricalAccuracy']});
+  const {config} = unzipKeras(await km.models.saveKerasModel(model));
+  assert.deepEqual(config.compile_config, {
+    optimizer: {module: 'keras.optimizers', class_name: 'Adam', registered_name: null,
+      config: {name: 'adam', learning_rate: 0.01, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false}},
+    loss: 'categorical_crossentropy', loss_weights: null, metrics: ['categorical_accuracy'],
+    weighted_metrics: null, run_eagerly: false, steps_per_execution: 1, jit_compile: false,
+  });
+  const h5 = await km.models.saveKerasModel(model, {format: 'h5'});
+  assert.deepEqual(keras2File(h5).training, {
+    loss: 'categorical_crossentropy', metrics: ['categorical_accuracy'], weighted_metrics: null, loss_weights: null,
+    optimizer_config: {class_name: 'Adam', config: {name: 'Adam', learning_rate: 0.01, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false}},
+  });
+  const again = await km.models.loadKerasModel(h5);
+  assert.equal(again.optimizer.getClassName(), 'Adam');
+  assert.equal(again.optimizer.getConfig().learningRate, 0.01);
+  const momentum = BUILT.dense();
+  momentum.compile({optimizer: km.train.momentum(0.1, 0.9, true), loss: 'meanSquaredError'});
+  assert.deepEqual(unzipKeras(await km.models.saveKerasModel(momentum)).config.compile_config.optimizer.config,
+    {name: 'sgd', learning_rate: 0.1, momentum: 0.9, nesterov: true});
+  [model, again, momentum].forEach((m) => {
+    m.optimizer?.dispose();
+    m.dispose();
+  });
+});

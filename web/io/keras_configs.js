@@ -189,6 +189,19 @@ function kerasOptimizer(className, c, what) {
   }
 }
 
+// tfjs spells losses and metrics in camelCase ('meanSquaredError'), Keras in snake_case; a few differ.
+const KERAS_NAMES = {kullback_leibler_divergence: 'kl_divergence', logcosh: 'log_cosh', cosine_proximity: 'cosine_similarity'};
+function kerasName(name) {
+  if (typeof name !== 'string') return name;
+  const snake = name.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  return KERAS_NAMES[snake] ?? snake;
+}
+function kerasNames(value) {
+  if (Array.isArray(value)) return value.map(kerasNames);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, kerasNames(v)]));
+  return kerasName(value);
+}
+
 function compiled(model) {
   const c = model._compileArgs;
   return c != null && model.optimizer != null && model.optimizer._handle !== null ? c : null;
@@ -201,7 +214,7 @@ export function keras3CompileConfig(model, what) {
   const [className, config] = kerasOptimizer(model.optimizer.getClassName(), model.optimizer.getConfig(), what);
   return {
     optimizer: {module: 'keras.optimizers', class_name: className, config: {name: className.toLowerCase(), ...config}, registered_name: null},
-    loss: c.loss, loss_weights: c.lossWeights ?? null, metrics: c.metrics?.length ? c.metrics : null,
+    loss: kerasNames(c.loss), loss_weights: c.lossWeights ?? null, metrics: c.metrics?.length ? kerasNames(c.metrics) : null,
     weighted_metrics: null, run_eagerly: false, steps_per_execution: 1, jit_compile: false,
   };
 }
@@ -212,7 +225,7 @@ export function keras2TrainingConfig(model, what) {
   if (c === null) return null;
   const [className, config] = kerasOptimizer(model.optimizer.getClassName(), model.optimizer.getConfig(), what);
   return {
-    loss: c.loss, metrics: c.metrics ?? [], weighted_metrics: null, loss_weights: c.lossWeights ?? null,
+    loss: kerasNames(c.loss), metrics: kerasNames(c.metrics ?? []), weighted_metrics: null, loss_weights: c.lossWeights ?? null,
     optimizer_config: {class_name: className, config: {name: className, ...config}},
   };
 }
