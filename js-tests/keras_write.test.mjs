@@ -324,6 +324,16 @@ const BUILT = {
     const cat = L().concatenate().apply([sum, da]);
     return km.model({inputs: [a, b], outputs: [L().dense({units: 2, name: 'out'}).apply(cat), sum], name: 'merge'});
   },
+  // An RNN given its initial states (Keras 3: a second argument, shapes_dict in build_config) and a layer
+  // shared by two nodes.
+  states: () => {
+    const x = km.input({shape: [5, 3], name: 'seq'});
+    const h = km.input({shape: [4], name: 'h0'});
+    const c = km.input({shape: [4], name: 'c0'});
+    const rnn = L().lstm({units: 4, name: 'rnn'}).apply(x, {initialState: [h, c]});
+    const shared = L().dense({units: 4, name: 'shared'});
+    return km.model({inputs: [x, h, c], outputs: L().add().apply([shared.apply(rnn), shared.apply(h)]), name: 'states'});
+  },
   nested: () => {
     const inner = km.sequential({name: 'inner', layers: [
       L().dense({units: 5, inputShape: [3], name: 'inner_dense'}), L().batchNormalization({name: 'inner_bn'}), L().dense({units: 4, name: 'inner_a'})]});
@@ -355,6 +365,11 @@ test('models built here round-trip through .keras and .h5: the same config, weig
       const model = seedWeights(build(), name.length);
       for (const format of ['keras', 'h5']) {
         const bytes = await km.models.saveKerasModel(model, {format});
+        if (name === 'states' && format === 'keras') {
+          const rnn = unzipKeras(bytes).config.config.layers.find((l) => l.name === 'rnn');
+          assert.deepEqual(rnn.build_config, {shapes_dict: {sequences_shape: [null, 5, 3], initial_state_shape: [[null, 4], [null, 4]]}});
+          assert.equal(rnn.inbound_nodes[0].args[1].length, 2);
+        }
         const again = await km.models.loadKerasModel(bytes);
         assert.deepEqual(topology(again), topology(model), `${name} .${format} config`);
         sameWeights(model, again, `${name} .${format}`);

@@ -31,14 +31,12 @@ const KERAS3_DTYPE_STRING = new Set(['InputLayer', 'SpatialDropout1D', 'SpatialD
 const NOT_IN_KERAS2 = {LeakyReLU: ['negative_slope']};
 for (const c of RECURRENT) NOT_IN_KERAS2[c] = ['seed'];
 
-// Layers whose Python class Keras cannot rebuild from a file.
+// Lambda layers hold a JS function, which Keras cannot rebuild from a file (JS layer classes are refused by
+// io/keras_write.js, which knows the C++ catalogue).
 function refuseUnportable(entry, what) {
   const name = entry.config?.name ?? entry.name;
   if (entry.class_name === 'Lambda') {
     throw new Error(`${what}: layer '${name}' is a Lambda layer whose function is JavaScript; Keras cannot rebuild it from a file. Replace it with a Keras layer, or save in the tfjs format (a directory URL)`);
-  }
-  if (entry.class_name === 'JsLayer' || entry.config?.js_layer === true) {
-    throw new Error(`${what}: layer '${name}' is a layer written in JavaScript (${entry.class_name}); Keras cannot rebuild it from a file. Save in the tfjs format (a directory URL) instead`);
   }
 }
 
@@ -104,15 +102,15 @@ function keras3LayerConfig(entry, what) {
   return out;
 }
 
-// A layer entry ({class_name, config}, Keras 2 form) as Keras 3 serializes it, with build_config when
-// buildShape is given. Models are laid out by io/keras_write.js.
-export function keras3LayerEntry(entry, buildShape, what) {
+// A layer entry ({class_name, config}, Keras 2 form) as Keras 3 serializes it, with the build_config
+// given. Models are laid out by io/keras_write.js.
+export function keras3LayerEntry(entry, buildConfig, what) {
   refuseUnportable(entry, what);
   if (isModelClass(entry.class_name)) {
     throw new Error(`${what}: a model inside the wrapper of layer '${entry.config?.name}' cannot be written to a .keras file yet`);
   }
   const out = {module: 'keras.layers', class_name: entry.class_name, config: keras3LayerConfig(entry, what), registered_name: null};
-  if (buildShape !== undefined) out.build_config = {input_shape: buildShape};
+  if (buildConfig !== undefined) out.build_config = buildConfig;
   return out;
 }
 
@@ -139,6 +137,15 @@ export function keras3NodeArgs(className, tensors) {
   if (tensors.length === 1) return [tensors[0]];
   if (TAKES_STATES.has(className)) return [tensors[0], tensors.slice(1)];
   return [tensors];
+}
+
+// Keras 3 records a build's shapes by the argument names of build(): one input is `input_shape`; an RNN
+// built with initial states records `sequences_shape` and `initial_state_shape`.
+export function keras3BuildConfig(className, shapes) {
+  if (shapes.length > 1 && TAKES_STATES.has(className)) {
+    return {shapes_dict: {sequences_shape: shapes[0], initial_state_shape: shapes.slice(1)}};
+  }
+  return {input_shape: shapes.length === 1 ? shapes[0] : shapes};
 }
 
 // ---- Keras 2 -----------------------------------------------------------------------------------------------

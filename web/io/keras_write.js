@@ -9,7 +9,7 @@ import {weightFileNames} from './artifacts.js';
 import {fflateModule, h5, keras3StructuralNames, snakeCase} from './keras.js';
 import {
   DTYPE_POLICY, hasBuildConfig, isModelClass, keras2ModelConfig, keras2TrainingConfig, keras3CompileConfig,
-  keras3LayerEntry as keras3Layer, keras3NodeArgs, refuseUnportable,
+  keras3BuildConfig, keras3LayerEntry as keras3Layer, keras3NodeArgs, refuseUnportable,
 } from './keras_configs.js';
 
 // The Keras releases whose layouts these files follow (written as keras_version, which Keras and kerasm
@@ -70,7 +70,7 @@ function keras3Sequential(modelObj, entry, what, convert) {
   let shape = inputShape;
   for (const layerEntry of entry.config.layers) {
     const obj = layerOf(modelObj, layerEntry.config.name, what);
-    layers.push(convert(layerEntry, obj, {buildShape: shape}));
+    layers.push(convert(layerEntry, obj, {buildShapes: [shape]}));
     shape = obj.computeOutputShape(shape);
   }
   return {
@@ -103,7 +103,7 @@ function keras3Functional(modelObj, entry, what, convert) {
       continue;
     }
     const nodes = [];
-    let buildShape;
+    let buildShapes;
     for (const [nodeIndex, node] of (layerEntry.inbound_nodes ?? []).entries()) {
       const shapes = node.map((ref) => {
         const out = outputs.get(key(ref[0], ref[1]));
@@ -113,10 +113,10 @@ function keras3Functional(modelObj, entry, what, convert) {
       const tensors = node.map((ref, i) => kerasTensor(shapes[i], ref));
       nodes.push({args: keras3NodeArgs(layerEntry.class_name, tensors), kwargs: node[0]?.[3] ?? {}});
       const given = keepOne(shapes);
-      if (nodeIndex === 0) buildShape = given;
+      if (nodeIndex === 0) buildShapes = shapes;
       outputs.set(key(name, first + nodeIndex), shapeList(obj.computeOutputShape(given)));
     }
-    layers.push({...convert(layerEntry, obj, {buildShape}), name, inbound_nodes: nodes});
+    layers.push({...convert(layerEntry, obj, {buildShapes}), name, inbound_nodes: nodes});
   }
   const refs = (list) => keepOne(list.map((r) => [r[0], r[1], r[2]]));
   const inputShapes = modelObj.inputs.map((t) => t.shape);
@@ -130,9 +130,10 @@ function keras3Functional(modelObj, entry, what, convert) {
 
 // The model (or a nested one) as Keras 3 serializes it.
 function keras3ModelEntry(modelObj, entry, what) {
-  const convert = (layerEntry, obj, {buildShape}) => {
+  const convert = (layerEntry, obj, {buildShapes}) => {
     if (isModelClass(layerEntry.class_name)) return keras3ModelEntry(obj, layerEntry, what);
-    return keras3Layer(layerEntry, hasBuildConfig(layerEntry.class_name) ? buildShape : undefined, what);
+    const build = buildShapes !== undefined && hasBuildConfig(layerEntry.class_name) ? keras3BuildConfig(layerEntry.class_name, buildShapes) : undefined;
+    return keras3Layer(layerEntry, build, what);
   };
   return entry.class_name === 'Sequential' ? keras3Sequential(modelObj, entry, what, convert)
     : keras3Functional(modelObj, entry, what, convert);
