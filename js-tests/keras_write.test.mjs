@@ -480,6 +480,10 @@ test('layers Keras cannot rebuild, and activations it has no formula for, fail c
     await assert.rejects(km.models.saveKerasModel(jsModel, {format}), /layer 'my_scale' is a layer written in JavaScript \(Scale\)/);
   }
   await assert.rejects(km.models.saveKerasModel(hard, {format: 'h5'}), /layer 'hs' has activation hard_sigmoid in Keras 3's formula/);
+  const thresholded = km.sequential({layers: [L().thresholdedReLU({theta: 0.5, inputShape: [3], name: 'tr'})]});
+  await assert.rejects(km.models.saveKerasModel(thresholded), /layer 'tr' is a ThresholdedReLU, a class Keras 3 does not have; save it as a Keras 2 \.h5 file instead/);
+  await km.models.saveKerasModel(thresholded, {format: 'h5'});
+  thresholded.dispose();
   await assert.rejects(km.models.saveKerasModel(hard, {format: 'zip'}), /format must be 'keras' \(Keras 3\) or 'h5' \(Keras 2\)/);
   // A model read from a Keras 2 file computes Keras 2's hard_sigmoid: it stays a Keras 2 file.
   const config = JSON.parse(hard.toJSON());
@@ -565,8 +569,9 @@ test('h5wasm and fflate are imported only on first use (a page that never saves 
 });
 
 // Every model file in the fixtures kerasm loads (Keras 1/2 .h5, Keras 3 .keras, tfjs model.json), through
-// both writers and back: the same predictions, or (for .keras) the clear refusal of Keras 2's hard_sigmoid,
-// the default recurrent_activation of Keras 2's LSTM and GRU.
+// both writers and back: the same predictions, or (for .keras) a clear refusal: of Keras 2's hard_sigmoid
+// (the default recurrent_activation of Keras 2's LSTM and GRU), of classes Keras 3 removed
+// (ThresholdedReLU, LocallyConnected, the CuDNN layers), and of StackedRNNCells.
 test('every fixture model kerasm loads saves as .keras and .h5 and loads back predicting the same', async (t) => {
   if (!existsSync(MODELS)) return t.skip('../shared/fixtures is absent');
   const files = readdirSync(MODELS, {recursive: true}).filter((f) => /\.(h5|keras)$|(^|\/)model\.json$/.test(f)).sort();
@@ -586,7 +591,7 @@ test('every fixture model kerasm loads saves as .keras and .h5 and loads back pr
         bytes = await km.models.saveKerasModel(model, {format});
       } catch (e) {
         assert.equal(format, 'keras', `${f} .${format}: ${e.message}`);
-        assert.match(e.message, /hard_sigmoid in Keras 2's formula .* save it as a Keras 2 \.h5 file instead/, f);
+        assert.match(e.message, /(hard_sigmoid in Keras 2's formula|a class Keras 3 does not have|weights layout this writer does not produce).* save it as a Keras 2 \.h5 file instead/, f);
         refused += 1;
         continue;
       }
@@ -599,7 +604,8 @@ test('every fixture model kerasm loads saves as .keras and .h5 and loads back pr
     model.optimizer?.dispose();
     model.dispose();
   }
-  assert.ok(saved >= 300, `${saved} saved, ${refused} refused`);
+  t.diagnostic(`${saved} saved and loaded back, ${refused} .keras saves refused`);
+  assert.ok(saved >= 280, `${saved} saved, ${refused} refused`);
 });
 
 test('a compiled model carries Keras 3\'s compile_config and Keras 2\'s training_config, in Keras\' names; the .h5 reloads compiled', async () => {

@@ -102,12 +102,23 @@ function keras3LayerConfig(entry, what) {
   return out;
 }
 
+// Keras 2 classes Keras 3 removed (ThresholdedReLU's `x > theta` is not ReLU(threshold)'s `x >= theta`;
+// the CuDNN layers keep cuDNN's weight layout), and what this writer does not lay out in a weights file.
+const NOT_IN_KERAS3_CLASSES = new Set(['ThresholdedReLU', 'LocallyConnected1D', 'LocallyConnected2D', 'CuDNNLSTM', 'CuDNNGRU']);
+const NOT_WRITTEN_KERAS3 = new Set(['StackedRNNCells']);
+
 // A layer entry ({class_name, config}, Keras 2 form) as Keras 3 serializes it, with the build_config
 // given. Models are laid out by io/keras_write.js.
 export function keras3LayerEntry(entry, buildConfig, what) {
   refuseUnportable(entry, what);
   if (isModelClass(entry.class_name)) {
     throw new Error(`${what}: a model inside the wrapper of layer '${entry.config?.name}' cannot be written to a .keras file yet`);
+  }
+  if (NOT_IN_KERAS3_CLASSES.has(entry.class_name)) {
+    throw new Error(`${what}: layer '${entry.config?.name}' is a ${entry.class_name}, a class Keras 3 does not have; save it as a Keras 2 .h5 file instead`);
+  }
+  if (NOT_WRITTEN_KERAS3.has(entry.class_name)) {
+    throw new Error(`${what}: layer '${entry.config?.name}' is a ${entry.class_name}, whose Keras 3 weights layout this writer does not produce yet; save it as a Keras 2 .h5 file instead`);
   }
   const out = {module: 'keras.layers', class_name: entry.class_name, config: keras3LayerConfig(entry, what), registered_name: null};
   if (buildConfig !== undefined) out.build_config = buildConfig;
