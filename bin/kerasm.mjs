@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // kerasm's command line. Today one command:
-//   kerasm convert <model.h5 | model.keras | keras.json | tfjs model.json> <out-dir>
+//   kerasm convert <model.h5 | model.keras | keras.json | tfjs model.json> <out-dir | out.keras | out.h5>
 // reads a Keras file (format told by its bytes) or a tfjs layers-model and writes the tfjs layers-model
-// format (model.json + 4 MB weight shards) to out-dir, with a progress line and a summary.
+// format (model.json + 4 MB weight shards) to out-dir, or a Keras 3 .keras / Keras 2 .h5 file when the
+// output's name ends so, with a progress line and a summary.
 import {resolve} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import * as km from '../web/index.js';
 
 function usage(code) {
-  const text = 'usage: kerasm convert <model.h5|model.keras|keras.json|model.json> <out-dir>\n' +
-    '  writes the tfjs layers-model format (model.json + weight shards) to out-dir';
+  const text = 'usage: kerasm convert <model.h5|model.keras|keras.json|model.json> <out-dir|out.keras|out.h5>\n' +
+    '  writes the tfjs layers-model format (model.json + weight shards) to out-dir,\n' +
+    '  or a Keras 3 .keras / Keras 2 .h5 file';
   (code === 0 ? console.log : console.error)(text);
   process.exit(code);
 }
@@ -30,6 +32,15 @@ async function convert(input, outDir) {
     model = await km.models.loadKerasModel(source);
   }
   process.stdout.write(' done\n');
+  if (/\.(keras|h5|hdf5)$/i.test(outDir)) {
+    const result = await model.save(pathToFileURL(resolve(outDir)).href);
+    const kind = /\.keras$/i.test(outDir) ? 'Keras 3 .keras' : 'Keras 2 .h5';
+    console.log(`wrote ${outDir} (${kind}): ${model.layers.length} layers, ${model.countParams()} parameters, ` +
+      `${result.modelArtifactsInfo.weightDataBytes} bytes, in ${((Date.now() - started) / 1000).toFixed(2)} s`);
+    model.optimizer?.dispose();
+    model.dispose();
+    return;
+  }
   const result = await model.save(pathToFileURL(resolve(outDir)).href);
   const info = result.modelArtifactsInfo;
   console.log(`wrote ${outDir}/model.json: ${model.layers.length} layers, ${model.countParams()} parameters, ` +

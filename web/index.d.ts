@@ -1014,7 +1014,8 @@ export class LayersModel extends layers.Layer {
   /** Keras' model.to_json(): a string, or the parsed object when returnString is false. */
   toJSON(unused?: unknown, returnString?: true): string;
   toJSON(unused: unknown, returnString: false): {[key: string]: unknown};
-  /** tfjs' model.save: 'file://dir' (Node), 'indexeddb://name', 'localstorage://name', 'downloads://name', an http(s) URL (POST), or a handler. */
+  /** tfjs' model.save: 'file://dir' (Node), 'indexeddb://name', 'localstorage://name', 'downloads://name', an http(s) URL (POST), or a handler.
+   * A file:// or downloads:// URL ending in .keras writes a Keras 3 .keras file, one ending in .h5 a Keras 2 .h5 file (models.saveKerasModel). */
   save(handlerOrURL: string | io.IOHandler, config?: io.SaveConfig): Promise<io.SaveResult>;
   /** Keras' load_weights: a Keras 2 .h5 (full or weights only; in layer order, or by layer name) or a Keras 3 .weights.h5. */
   loadWeights(fileOrBytes: string | Blob | ArrayBuffer | Uint8Array, options?: {byName?: boolean; skipMismatch?: boolean}): Promise<void>;
@@ -1036,6 +1037,15 @@ export namespace models {
   function modelFromJSON(json: {[key: string]: unknown} | string): Promise<LayersModel>;
   /** A Keras 3 .keras zip, a Keras 1/2 .h5 model or Keras JSON (told apart by content): a URL, a path (Node), a File/Blob or bytes. */
   function loadKerasModel(source: string | Blob | ArrayBuffer | Uint8Array, options?: {skipMismatch?: boolean; compile?: boolean}): Promise<LayersModel>;
+  /** The bytes of a Keras file of the model, in any environment: 'keras' (the default) is Keras 3's
+   * `.keras` zip (config.json, model.weights.h5, metadata.json), 'h5' Keras 2's `.h5` (the full model,
+   * or with weightsOnly what Keras' save_weights writes). Throws for layers Keras cannot rebuild (Lambda,
+   * layers written in JS) and for activations the target Keras has no formula for. */
+  function saveKerasModel(model: LayersModel, options?: SaveKerasOptions): Promise<Uint8Array>;
+  interface SaveKerasOptions {
+    format?: 'keras' | 'h5';
+    weightsOnly?: boolean;
+  }
 }
 /** A model in the tfjs layers-model format, from a URL, a handler with load(), or the artifacts themselves. */
 export function loadLayersModel(source: string | io.IOHandler | io.ModelArtifacts, options?: io.LoadOptions): Promise<LayersModel>;

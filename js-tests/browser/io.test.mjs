@@ -161,3 +161,38 @@ test('downloads:// saves two files, which browserFiles loads back from an <input
   assert.deepEqual(got.out, want);
   assert.match(got.missing, /weight file 'my-model\.weights\.bin' was not among the files given/);
 });
+
+// Keras files in the page: downloads:// with a .keras / .h5 name saves that one file (h5wasm and fflate
+// fetched on first use from the package's node_modules), and loadKerasModel reads it back from a File.
+test('downloads://m.keras and downloads://m.h5 save one Keras file each, which loadKerasModel reads from an <input type=file>', async () => {
+  const downloads = [];
+  page.on('download', (d) => downloads.push(d));
+  const want = await page.evaluate(async () => {
+    const km = window.km;
+    window.kdl = km.sequential({layers: [km.layers.dense({units: 3, inputShape: [2], name: 'kdl'}), km.layers.dense({units: 2})]});
+    await window.kdl.save('downloads://m.keras');
+    await window.kdl.save('downloads://m.h5');
+    return Array.from(window.kdl.predict(km.tensor([[1, -1]])).dataSync());
+  });
+  for (let i = 0; i < 50 && downloads.length < 2; ++i) await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.deepEqual(downloads.map((d) => d.suggestedFilename()).sort(), ['m.h5', 'm.keras']);
+  const paths = [];
+  for (const d of downloads) {
+    const p = join(userDataDir, d.suggestedFilename());
+    await d.saveAs(p);
+    paths.push(p);
+  }
+  await page.setInputFiles('#files', paths);
+  const got = await page.evaluate(async () => {
+    const km = window.km;
+    const out = [];
+    for (const file of Array.from(document.getElementById('files').files)) {
+      const model = await km.models.loadKerasModel(file);
+      out.push(Array.from(model.predict(km.tensor([[1, -1]])).dataSync()));
+      model.dispose();
+    }
+    window.kdl.dispose();
+    return out;
+  });
+  assert.deepEqual(got, [want, want]);
+});

@@ -93,6 +93,11 @@ async function main(): Promise<void> {
   const text: string = functional.summary(undefined, undefined, (line: string) => void line);
   const json: string = functional.toJSON();
   const copy: km.LayersModel = await km.models.modelFromJSON(functional.toJSON(null, false));
+  const kerasBytes: Uint8Array = await km.models.saveKerasModel(copy, {format: 'h5', weightsOnly: true});
+  void kerasBytes;
+  await copy.save('file://./copy.keras');
+  // @ts-expect-error: Keras files are 'keras' (Keras 3) or 'h5' (Keras 2)
+  await km.models.saveKerasModel(copy, {format: 'zip'});
   const layer0: km.layers.Layer = copy.getLayer(0) ?? copy.getLayer('dense');
   const names: string[] = km.layers.registeredLayers().map((r) => r.factory);
   const sgd: km.Optimizer = km.train.sgd(0.1);

@@ -7,6 +7,7 @@ import {
   removeIndexedDb, removeLocalStorage,
 } from './browser.js';
 import {httpHandler} from './http.js';
+import {kerasFormatOf, saveKerasFile} from './keras_write.js';
 import {fileHandler} from './node_files.js';
 import {artifactsInfo} from './weights.js';
 
@@ -40,9 +41,11 @@ function handlerFor(target, need, opts, op) {
   return handler;
 }
 
-// model.save(urlOrHandler, {includeOptimizer}): tfjs' SaveResult.
+// model.save(urlOrHandler, {includeOptimizer}): tfjs' SaveResult. A file:// or downloads:// URL ending in
+// .keras / .h5 writes that Keras file instead of tfjs' model.json and weights.
 export async function saveModel(model, target, config = {}) {
   const op = `model '${model.name}'.save`;
+  if (kerasFormatOf(target) !== null) return saveKerasFile(model, target, config);
   const handler = handlerFor(target, 'save', config, op);
   const artifacts = modelToArtifacts(model, config);
   return handler.save(artifacts);

@@ -41,7 +41,7 @@ async function importFirst(specifiers, what) {
 }
 
 let h5Promise = null;
-function h5() {
+export function h5() {
   if (h5Promise === null) {
     const specs = isNode ? ['h5wasm/node']
       : ['h5wasm', new URL('../../node_modules/h5wasm/dist/esm/hdf5_hl.js', import.meta.url).href,
@@ -56,11 +56,15 @@ function h5() {
   return h5Promise;
 }
 
-async function unzip(bytes, what) {
+export function fflateModule() {
   const specs = isNode ? ['fflate']
     : ['fflate', new URL('../../node_modules/fflate/esm/browser.js', import.meta.url).href,
        new URL('../../../fflate/esm/browser.js', import.meta.url).href];
-  const fflate = await importFirst(specs, 'fflate (the zip reader for .keras files)');
+  return importFirst(specs, 'fflate (the zip reader and writer for .keras files)');
+}
+
+async function unzip(bytes, what) {
+  const fflate = await fflateModule();
   try {
     return fflate.unzipSync(bytes);
   } catch (e) {
@@ -181,19 +185,32 @@ function keras3LayerGroups(file) {
 
 // Keras 3's snake_case of a class name (keras.src.utils.naming.to_snake_case): "Conv1D" -> "conv1d",
 // "MaxPooling1D" -> "max_pooling1d", "SimpleRNN" -> "simple_rnn".
-function snakeCase(name) {
+export function snakeCase(name) {
   return name.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
 // Keras 3 files address a model's layers by class, not by name (names are not reproducible): the
 // snake_case class name, with _1, _2 ... for the later layers of the same class, in the model's layer order.
-function keras3StructuralNames(layers) {
+export function keras3StructuralNames(layers) {
   const used = new Map();
   return layers.map((layer) => {
     const base = snakeCase(layer.getClassName());
     const n = used.get(base);
     used.set(base, n === undefined ? 0 : n + 1);
     return n === undefined ? base : `${base}_${n + 1}`;
+  });
+}
+
+// A nested model's variables: its layers' groups under `layers`, in the model's layer order (the
+// groups' alphabetical order is not it: "dense_10" < "dense_2").
+function keras3LayerVars(layer, group) {
+  const sub = group.get('layers');
+  if (!['Sequential', 'Functional', 'Model'].includes(layer.getClassName()) || sub == null || typeof sub.keys !== 'function') return keras3Vars(group);
+  const inner = layer.layers;
+  const names = keras3StructuralNames(inner);
+  return inner.flatMap((l, i) => {
+    const g = sub.get(names[i]) ?? sub.get(l.name);
+    return g == null ? [] : keras3LayerVars(l, g);
   });
 }
 
@@ -208,7 +225,7 @@ async function loadKeras3Weights(model, file, {what, skipMismatch = false}) {
     if (count === 0) continue;
     const group = groups.get(structural[index]) ?? groups.get(layer.name);
     if (group === undefined) throw new Error(`${what}: no weights for layer '${layer.name}' (the file has ${[...groups.keys()].join(', ')})`);
-    const datasets = keras3Vars(group);
+    const datasets = keras3LayerVars(layer, group);
     const values = datasets.map((ds, k) => datasetTensor(ds, `${what}: layers/${layer.name} var ${k}`));
     try {
       if (values.length !== count || values.some((t, k) => String(t.shape) !== String(shapes[k]))) {

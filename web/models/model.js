@@ -11,6 +11,7 @@ import {toOptimizer} from '../train.js';
 import {fitLoop} from './fit.js';
 import {loadLayersModel as loadWith, saveModel} from '../io/index.js';
 import {loadKerasModel as loadKerasWith, loadWeightsInto} from '../io/keras.js';
+import {saveKerasModel} from '../io/keras_write.js';
 
 function positiveInt(value, fallback, op, what) {
   if (value == null) return fallback;
@@ -245,7 +246,7 @@ function loadKerasModel(source, options) {
   return loadKerasWith(source, options, modelFromJSON);
 }
 
-export const models = {modelFromJSON, loadKerasModel};
+export const models = {modelFromJSON, loadKerasModel, saveKerasModel};
 
 // km.loadLayersModel(url | handler | artifacts, {strict, onProgress, weightPathPrefix, requestInit, fetchFunc}):
 // a model saved in the tfjs layers-model format, with its weights, compiled if it was saved compiled.
