@@ -927,15 +927,28 @@ export interface SequentialArgs {
 export interface ModelPredictArgs {
   batchSize?: number;
 }
+/** Per-sample weights, shape [samples]: one tensor (one output), one per output (null: unweighted) or keyed by output name. */
+export type SampleWeight = Tensor | Array<Tensor | null> | {[outputName: string]: Tensor};
+/** {classIndex: weight}; every class in the targets needs one. */
+export interface ClassWeight {
+  [classIndex: number]: number;
+}
+/** One ClassWeight (one output), one per output, or keyed by output name. */
+export type ClassWeights = ClassWeight | Array<ClassWeight | null> | {[outputName: string]: ClassWeight};
 export interface ModelEvaluateArgs {
   batchSize?: number;
+  /** Weights the loss as in fit: mean(w * loss) over the samples. */
+  sampleWeight?: SampleWeight;
 }
-/** Loss names: tfjs' camelCase (meanSquaredError ...) or Keras' snake_case and aliases (mse, kld ...). */
+/** A loss or metric written with km ops: a per-sample tensor [batch] (or anything whose mean is the value). */
+export type LossOrMetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
+/** Loss names: tfjs' camelCase (meanSquaredError ...) or Keras' snake_case and aliases (mse, kld ...), or functions. */
 export interface ModelCompileArgs {
   optimizer: string | Optimizer;
-  loss: string | string[] | {[outputName: string]: string};
-  /** 'accuracy' / 'acc' (binary, categorical or sparse, from the loss), 'mse', 'mae', loss names ... */
-  metrics?: string | string[];
+  loss: string | LossOrMetricFn | Array<string | LossOrMetricFn> | {[outputName: string]: string | LossOrMetricFn};
+  /** 'accuracy' / 'acc' (binary, categorical or sparse, from the loss), 'mse', 'mae', loss names, or functions
+   * (logged under their function name, as tfjs names them). */
+  metrics?: string | LossOrMetricFn | Array<string | LossOrMetricFn>;
   lossWeights?: number[] | {[outputName: string]: number};
 }
 export interface Logs {
@@ -961,10 +974,16 @@ export interface ModelFitArgs {
   shuffle?: boolean;
   /** The last fraction of the samples (before shuffling) becomes validation data. */
   validationSplit?: number;
-  validationData?: [Tensor | Tensor[], Tensor | Tensor[]];
+  validationData?: [Tensor | Tensor[], Tensor | Tensor[]] | [Tensor | Tensor[], Tensor | Tensor[], SampleWeight];
+  /** Validate after every n-th epoch, or after the listed (1-based) epochs (Keras' validation_freq). */
+  validationFreq?: number | number[];
   callbacks?: CustomCallbackArgs | CustomCallbackArgs[];
-  /** 0 (default): silent; 1: a line per epoch on the console. */
+  /** 1 (default) or 2: a line per epoch on the console (epoch, time, logs); 0: silent. */
   verbose?: number;
+  /** The loss of each sample is multiplied by its weight: mean(w * loss) over the batch (Keras 2, tfjs). */
+  sampleWeight?: SampleWeight;
+  /** Per-class weights, turned into sample weights from the targets (class indices or one-hot). */
+  classWeight?: ClassWeights;
   initialEpoch?: number;
   /** 'auto' (every batch), 'batch', 'epoch', 'never', or at most every this many milliseconds. */
   yieldEvery?: 'auto' | 'batch' | 'epoch' | 'never' | number;
@@ -1001,7 +1020,9 @@ export class LayersModel extends layers.Layer {
   fit(x: Tensor | Tensor[], y: Tensor | Tensor[], args?: ModelFitArgs): Promise<History>;
   /** One scalar, or one per metricsNames entry. */
   evaluate(x: Tensor | Tensor[], y: Tensor | Tensor[], args?: ModelEvaluateArgs): Tensor | Tensor[];
-  trainOnBatch(x: Tensor | Tensor[], y: Tensor | Tensor[]): number | number[];
+  trainOnBatch(x: Tensor | Tensor[], y: Tensor | Tensor[], args?: {sampleWeight?: SampleWeight; classWeight?: ClassWeights}): number | number[];
+  /** The History of the latest fit. */
+  history?: History;
   /** Keras' model.to_json(): a string, or the parsed object when returnString is false. */
   toJSON(unused?: unknown, returnString?: true): string;
   toJSON(unused: unknown, returnString: false): {[key: string]: unknown};

@@ -1,0 +1,292 @@
+// fit's tfjs options beyond the basics, against tfjs-layers where it has them: verbose, classWeight (tfjs)
+// and sampleWeight (Keras; tfjs 4.22 rejects it, so against classWeight and the formula), validationFreq,
+// and losses and metrics as JS functions, and the errors.
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {km, randomValues, tf} from './support.mjs';
+
+const SAMPLES = 12;
+
+function data(lib, seed = 1, n = SAMPLES) {
+  const x = lib.tensor(randomValues(n * 3, seed), [n, 3]);
+  const labels = Array.from({length: n}, (_, i) => (i * 7 + seed) % 3);
+  const y = lib.tensor(labels.flatMap((l) => [0, 1, 2].map((k) => (k === l ? 1 : 0))), [n, 3]);
+  return {x, y, labels};
+}
+
+function makeModel(lib) {
+  return lib.sequential({layers: [
+    lib.layers.dense({units: 5, inputShape: [3], activation: 'tanh'}),
+    lib.layers.dense({units: 3, activation: 'softmax'}),
+  ]});
+}
+
+// A kerasm model and a tfjs model with the same weights, compiled alike.
+function pair({loss = 'categoricalCrossentropy', metrics = ['accuracy'], lr = 0.2} = {}) {
+  const model = makeModel(km);
+  const tfModel = makeModel(tf);
+  tfModel.setWeights(model.getWeights().map((w) => tf.tensor(w.dataSync(), w.shape)));
+  model.compile({optimizer: km.train.sgd(lr), loss: typeof loss === 'object' ? loss.km : loss, metrics});
+  tfModel.compile({optimizer: tf.train.sgd(lr), loss: typeof loss === 'object' ? loss.tf : loss, metrics});
+  return {model, tfModel};
+}
+
+function close(a, b, what, rtol = 1e-4, atol = 1e-5) {
+  assert.ok(Math.abs(a - b) <= atol + rtol * Math.abs(b), `${what}: ${a} vs ${b}`);
+}
+
+function assertHistoryClose(ours, theirs) {
+  assert.deepEqual(Object.keys(ours.history).sort(), Object.keys(theirs.history).sort());
+  assert.deepEqual(ours.epoch, theirs.epoch);
+  for (const [key, values] of Object.entries(theirs.history)) {
+    const mine = ours.history[key];
+    values.forEach((v, i) => close(mine[i], typeof v === 'number' ? v : v.dataSync()[0], `${key}[${i}]`));
+  }
+}
+
+function assertWeightsClose(model, tfModel, tol = 1e-4) {
+  const ours = model.getWeights();
+  tfModel.getWeights().forEach((w, i) => {
+    const a = ours[i].dataSync();
+    const b = w.dataSync();
+    for (let k = 0; k < b.length; ++k) close(a[k], b[k], `weight ${i}[${k}]`, tol, tol);
+  });
+  km.dispose(ours);
+}
+
+function weightsOf(model) {
+  const ws = model.getWeights();
+  const out = ws.map((w) => Array.from(w.dataSync()));
+  km.dispose(ws);
+  return out;
+}
+
+function assertSameWeights(a, b, tol = 1e-6) {
+  const wa = weightsOf(a);
+  const wb = weightsOf(b);
+  wa.forEach((w, i) => w.forEach((v, k) => close(v, wb[i][k], `weight ${i}[${k}]`, tol, tol)));
+}
+
+async function captureLog(fn) {
+  const lines = [];
+  const original = console.log;
+  console.log = (...args) => lines.push(args.join(' '));
+  try {
+    await fn();
+  } finally {
+    console.log = original;
+  }
+  return lines;
+}
+
+test('verbose defaults to 1: one line per epoch with its number, time and logs; 0 is silent', async () => {
+  const {model} = pair();
+  const {x, y} = data(km);
+  const lines = await captureLog(() => model.fit(x, y, {epochs: 2, batchSize: 4, validationSplit: 0.25}));
+  assert.equal(lines.length, 2, lines.join('\n'));
+  assert.match(lines[0], /^Epoch 1\/2 - \d+ms - loss: [\d.]+ - acc: [\d.]+ - val_loss: [\d.]+ - val_acc: [\d.]+$/);
+  assert.match(lines[1], /^Epoch 2\/2 /);
+  assert.deepEqual(await captureLog(() => model.fit(x, y, {epochs: 2, verbose: 0})), []);
+  km.dispose([x, y]);
+  model.dispose();
+});
+
+test('classWeight: the history and the weights match tfjs (one-hot targets)', async () => {
+  const {model, tfModel} = pair();
+  const k = data(km, 2);
+  const t = data(tf, 2);
+  const classWeight = {0: 1, 1: 3, 2: 0.25};
+  const args = {epochs: 3, batchSize: 5, shuffle: false, classWeight, verbose: 0};
+  const ours = await model.fit(k.x, k.y, args);
+  const theirs = await tfModel.fit(t.x, t.y, args);
+  assertHistoryClose(ours, theirs);
+  assertWeightsClose(model, tfModel);
+  // The weighted loss differs from the plain one, so the weights matter.
+  const plain = pair();
+  const h = await plain.model.fit(k.x, k.y, {...args, classWeight: undefined});
+  assert.ok(Math.abs(h.history.loss[0] - ours.history.loss[0]) > 1e-3);
+  km.dispose([k.x, k.y]);
+  model.dispose();
+  plain.model.dispose();
+});
+
+test('classWeight with sparse targets (class indices) and sparseCategoricalCrossentropy as tfjs', async () => {
+  const {model, tfModel} = pair({loss: 'sparseCategoricalCrossentropy'});
+  const k = data(km, 3);
+  const yk = km.tensor(k.labels, [SAMPLES, 1]);
+  const t = data(tf, 3);
+  const yt = tf.tensor(t.labels, [SAMPLES, 1]);
+  const args = {epochs: 2, batchSize: 4, shuffle: false, classWeight: {0: 2, 1: 0.5, 2: 1}, verbose: 0};
+  assertHistoryClose(await model.fit(k.x, yk, args), await tfModel.fit(t.x, yt, args));
+  assertWeightsClose(model, tfModel);
+  km.dispose([k.x, k.y, yk]);
+  model.dispose();
+});
+
+test('sampleWeight: the same as the classWeight it spells out, so as tfjs; shuffled too', async () => {
+  const classWeight = {0: 0.5, 1: 2, 2: 1.5};
+  const {model, tfModel} = pair();
+  const k = data(km, 4);
+  const t = data(tf, 4);
+  const sampleWeight = km.tensor(k.labels.map((c) => classWeight[c]), [SAMPLES]);
+  const args = {epochs: 3, batchSize: 5, shuffle: false, verbose: 0};
+  const ours = await model.fit(k.x, k.y, {...args, sampleWeight});
+  assertHistoryClose(ours, await tfModel.fit(t.x, t.y, {...args, classWeight}));
+  assertWeightsClose(model, tfModel);
+  // With shuffling, the weights travel with their samples.
+  const a = pair();
+  const b = pair();
+  b.model.setWeights(a.model.getWeights());
+  await a.model.fit(k.x, k.y, {epochs: 2, batchSize: 4, seed: 7, verbose: 0, sampleWeight});
+  await b.model.fit(k.x, k.y, {epochs: 2, batchSize: 4, seed: 7, verbose: 0, classWeight});
+  assertSameWeights(a.model, b.model);
+  km.dispose([k.x, k.y, sampleWeight]);
+  for (const m of [model, a.model, b.model]) m.dispose();
+});
+
+test('sampleWeight normalisation is mean(w * loss) over the batch (Keras 2 / tfjs), in evaluate and trainOnBatch', () => {
+  const model = makeModel(km);
+  model.compile({optimizer: km.train.sgd(0.1), loss: 'meanSquaredError', metrics: ['mse']});
+  const {x, y} = data(km, 5);
+  const w = km.tensor(Array.from({length: SAMPLES}, (_, i) => (i % 4) * 0.5), [SAMPLES]);
+  const pred = model.predict(x);
+  const p = pred.dataSync();
+  const t = y.dataSync();
+  const wv = w.dataSync();
+  let weighted = 0;
+  let plain = 0;
+  for (let i = 0; i < SAMPLES; ++i) {
+    let l = 0;
+    for (let j = 0; j < 3; ++j) l += (p[i * 3 + j] - t[i * 3 + j]) ** 2 / 3;
+    weighted += wv[i] * l / SAMPLES;
+    plain += l / SAMPLES;
+  }
+  const [loss, mse] = model.evaluate(x, y, {batchSize: 5, sampleWeight: w});
+  close(loss.dataSync()[0], weighted, 'weighted loss', 1e-5);
+  close(mse.dataSync()[0], plain, 'metrics are unweighted', 1e-5);
+  const [stepLoss] = model.trainOnBatch(x, y, {sampleWeight: w});
+  close(stepLoss, weighted, 'trainOnBatch loss', 1e-5);
+  km.dispose([x, y, w, pred, loss, mse]);
+  model.dispose();
+});
+
+test('validationSplit splits sample weights with the samples; validationData takes weights third', async () => {
+  const {model} = pair();
+  const {x, y} = data(km, 6);
+  const w = km.tensor(Array.from({length: SAMPLES}, (_, i) => 1 + (i % 3)), [SAMPLES]);
+  let expected = null;
+  const h = await model.fit(x, y, {epochs: 1, batchSize: 4, validationSplit: 0.25, sampleWeight: w, verbose: 0, callbacks: {
+    onEpochEnd: () => {
+      const tail = (t) => t.slice([9], [3]);
+      const [xv, yv, wv] = [tail(x), tail(y), tail(w)];
+      const [l] = model.evaluate(xv, yv, {sampleWeight: wv});
+      expected = l.dataSync()[0];
+      km.dispose([xv, yv, wv, l]);
+    },
+  }});
+  close(h.history.val_loss[0], expected, 'val_loss');
+  const h2 = await model.fit(x, y, {epochs: 1, verbose: 0, validationData: [x, y, w]});
+  const [l2] = model.evaluate(x, y, {sampleWeight: w});
+  close(h2.history.val_loss[0], l2.dataSync()[0], 'weighted validationData');
+  km.dispose([x, y, w, l2]);
+  model.dispose();
+});
+
+test('validationFreq: an interval or a list of 1-based epochs', async () => {
+  const {model} = pair();
+  const {x, y} = data(km, 7);
+  const logs = [];
+  const cb = {onEpochEnd: (e, l) => logs.push(Object.keys(l).filter((k) => k.startsWith('val_')).length)};
+  await model.fit(x, y, {epochs: 4, verbose: 0, validationSplit: 0.25, validationFreq: 2, callbacks: cb});
+  assert.deepEqual(logs, [0, 2, 0, 2]);
+  logs.length = 0;
+  const h = await model.fit(x, y, {epochs: 4, verbose: 0, validationData: [x, y], validationFreq: [1, 4], callbacks: cb});
+  assert.deepEqual(logs, [2, 0, 0, 2]);
+  assert.equal(h.history.val_loss.length, 2);
+  assert.equal(h.history.loss.length, 4);
+  km.dispose([x, y]);
+  model.dispose();
+});
+
+// The same formula in km ops and in tf ops.
+const kmMse = function myMse(yTrue, yPred) { return km.mean(km.square(km.sub(yPred, yTrue)), -1); };
+const tfMse = function myMse(yTrue, yPred) { return tf.mean(tf.square(tf.sub(yPred, yTrue)), -1); };
+
+test('a JS loss trains exactly like the named one; JS metrics are logged under their names as tfjs', async () => {
+  const named = makeModel(km);
+  const custom = makeModel(km);
+  custom.setWeights(named.getWeights());
+  named.compile({optimizer: km.train.sgd(0.3), loss: 'meanSquaredError', metrics: ['mse']});
+  custom.compile({optimizer: km.train.sgd(0.3), loss: kmMse, metrics: [kmMse]});
+  assert.deepEqual(custom.metricsNames, ['loss', 'myMse']);
+  const {x, y} = data(km, 8);
+  const args = {epochs: 3, batchSize: 4, shuffle: false, verbose: 0};
+  const hn = await named.fit(x, y, args);
+  const hc = await custom.fit(x, y, args);
+  hn.history.loss.forEach((v, i) => close(hc.history.loss[i], v, `loss[${i}]`, 1e-6, 1e-7));
+  hn.history.mse.forEach((v, i) => close(hc.history.myMse[i], v, `myMse[${i}]`, 1e-6, 1e-7));
+  assertSameWeights(named, custom);
+  // And against tfjs with the same function: keys and values.
+  const {model, tfModel} = pair({loss: {km: kmMse, tf: tfMse}, metrics: ['accuracy', kmMse]});
+  tfModel.compile({optimizer: tf.train.sgd(0.2), loss: tfMse, metrics: ['accuracy', tfMse]});
+  const t = data(tf, 8);
+  assertHistoryClose(await model.fit(x, y, {...args, validationSplit: 0.25}), await tfModel.fit(t.x, t.y, {...args, validationSplit: 0.25}));
+  assertWeightsClose(model, tfModel);
+  km.dispose([x, y]);
+  for (const m of [named, custom, model]) m.dispose();
+});
+
+test('JS losses: weighted, returning a scalar or [batch, k], errors with the function named; no leaks', async () => {
+  const {x, y, labels} = data(km, 9);
+  const w = km.tensor(labels.map((c) => c + 0.5), [SAMPLES]);
+  const named = makeModel(km);
+  const custom = makeModel(km);
+  custom.setWeights(named.getWeights());
+  named.compile({optimizer: 'sgd', loss: 'meanSquaredError'});
+  // Per element [batch, 3]: averaged over the last axis, the same per-sample loss.
+  custom.compile({optimizer: 'sgd', loss: function squares(t, p) { return km.square(km.sub(p, t)); }});
+  for (let i = 0; i < 3; ++i) close(custom.trainOnBatch(x, y, {sampleWeight: w}), named.trainOnBatch(x, y, {sampleWeight: w}), `step ${i}`, 1e-6);
+  assertSameWeights(named, custom);
+  // A scalar loss: tfjs' mean(loss * w) is loss * mean(w).
+  const scalarLoss = makeModel(km);
+  scalarLoss.compile({optimizer: 'sgd', loss: (t, p) => km.mean(km.square(km.sub(p, t)))});
+  const [plain] = [scalarLoss.evaluate(x, y)];
+  const weighted = scalarLoss.evaluate(x, y, {sampleWeight: w});
+  const meanW = w.dataSync().reduce((a, b) => a + b, 0) / SAMPLES;
+  close(weighted.dataSync()[0], plain.dataSync()[0] * meanW, 'scalar loss weighted');
+  const before = km.memory().numTensors;
+  await custom.fit(x, y, {epochs: 2, batchSize: 5, verbose: 0, classWeight: {0: 1, 1: 2, 2: 3}});
+  assert.equal(km.memory().numTensors, before);
+  const bad = makeModel(km);
+  bad.compile({optimizer: 'sgd', loss: function broken() { throw new Error('no thanks'); }});
+  assert.throws(() => bad.trainOnBatch(x, y), /loss function 'broken'.*no thanks/);
+  bad.compile({optimizer: 'sgd', loss: function notATensor() { return 3; }});
+  assert.throws(() => bad.trainOnBatch(x, y), /notATensor.*must return a Tensor/);
+  bad.compile({optimizer: 'sgd', loss: function wrongShape(t) { return km.ones([2]); }});
+  assert.throws(() => bad.trainOnBatch(x, y), /wrongShape.*shape \[2\].*batch of 12/);
+  assert.equal(km.memory().numTensors, before);
+  // The module stays usable.
+  assert.equal(typeof named.trainOnBatch(x, y), 'number');
+  km.dispose([x, y, w, plain, weighted]);
+  for (const m of [named, custom, scalarLoss, bad]) m.dispose();
+});
+
+test('errors name fit / the model and the value', async () => {
+  const {model} = pair();
+  const {x, y} = data(km, 15);
+  const name = model.name;
+  const rejects = (p, re) => assert.rejects(p, (e) => e instanceof Error && re.test(e.message) && e.message.includes(name));
+  await rejects(model.fit(x, y, {stepsPerEpoch: 3}), /fit: stepsPerEpoch \(number 3\).*fitDataset/);
+  await rejects(model.fit(x, y, {validationSteps: 2}), /fit: validationSteps/);
+  await rejects(model.fit(x, y, {validationFreq: 0}), /validationFreq must be an integer >= 1.*got number 0/);
+  await rejects(model.fit(x, y, {verbose: 'loud'}), /verbose must be 0.*loud/);
+  await rejects(model.fit(x, y, {classWeight: {0: 1, 1: 1}}), /classWeight must contain every class.*class 2/);
+  await rejects(model.fit(x, y, {classWeight: {zero: 1}}), /classWeight keys must be class indices.*'zero'/);
+  const w = km.ones([5]);
+  await rejects(model.fit(x, y, {sampleWeight: w}), /sampleWeight must have shape \[12\].*got \[5\]/);
+  await rejects(model.fit(x, y, {sampleWeight: [w, w]}), /sampleWeight is an array of 2.*1 output/);
+  assert.throws(() => model.trainOnBatch(x, y, {sampleWeight: km.ones([2, 2])}), /trainOnBatch: sampleWeight must have shape \[12\]/);
+  assert.throws(() => model.compile({optimizer: 'sgd', loss: 3}), /compile: loss 0 must be a loss name or a function.*3/);
+  km.dispose([x, y, w]);
+  model.dispose();
+});
