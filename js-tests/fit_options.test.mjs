@@ -1,6 +1,6 @@
 // fit's tfjs options beyond the basics, against tfjs-layers where it has them: verbose, classWeight (tfjs)
 // and sampleWeight (Keras; tfjs 4.22 rejects it, so against classWeight and the formula), validationFreq,
-// and losses and metrics as JS functions, and the errors.
+// losses and metrics as JS functions, earlyStopping (tfjs' rule, Keras' restoreBestWeights), and the errors.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {km, randomValues, tf} from './support.mjs';
@@ -271,6 +271,79 @@ test('JS losses: weighted, returning a scalar or [batch, k], errors with the fun
   for (const m of [named, custom, scalarLoss, bad]) m.dispose();
 });
 
+// Runs km's and tfjs' EarlyStopping over the same scripted logs; returns each one's stop epoch.
+async function stopsAt(args, values, key = 'val_loss') {
+  const tfModel = makeModel(tf);
+  tfModel.compile({optimizer: 'sgd', loss: 'meanSquaredError'});
+  const theirs = tf.callbacks.earlyStopping(args);
+  theirs.setModel(tfModel);
+  const fake = {stopTraining: false, getWeights: () => [], setWeights: () => {}};
+  const ours = km.callbacks.earlyStopping(args);
+  ours.setModel(fake);
+  await ours.onTrainBegin();
+  await theirs.onTrainBegin();
+  let mine = null;
+  let tfs = null;
+  for (const [epoch, v] of values.entries()) {
+    await ours.onEpochEnd(epoch, {[key]: v});
+    await theirs.onEpochEnd(epoch, {[key]: v});
+    if (fake.stopTraining && mine === null) mine = epoch;
+    if (tfModel.stopTraining && tfs === null) tfs = epoch;
+  }
+  return [mine, tfs];
+}
+
+test('earlyStopping stops where tfjs does: patience, minDelta, mode, baseline', async () => {
+  const cases = [
+    [{}, [1, 0.9, 0.95, 0.8]],
+    [{patience: 2}, [1, 0.9, 0.95, 0.91, 0.5]],
+    [{patience: 2, minDelta: 0.1}, [1, 0.85, 0.8, 0.78, 0.5]],
+    [{patience: 1, baseline: 0.5}, [1, 0.9, 0.4]],
+    [{patience: 1, baseline: 0.5}, [0.4, 0.3, 0.35]],
+    [{monitor: 'val_acc', patience: 1}, [0.5, 0.6, 0.55, 0.7], 'val_acc'],
+    [{monitor: 'val_acc', mode: 'min', patience: 1}, [0.5, 0.6, 0.55, 0.7], 'val_acc'],
+    [{monitor: 'loss', mode: 'max', patience: 1}, [0.5, 0.6, 0.65, 0.6], 'loss'],
+    [{patience: 3}, [3, 2, 1, 0.5]],
+  ];
+  const seen = new Set();
+  for (const [args, values, key] of cases) {
+    const [mine, tfs] = await stopsAt(args, values, key);
+    assert.equal(mine, tfs, `${JSON.stringify(args)} over ${values}`);
+    seen.add(mine);
+  }
+  assert.ok(seen.size >= 3, 'the cases stop at different epochs (and some never)');
+});
+
+test('earlyStopping in fit: stops training; restoreBestWeights sets the best epoch\'s weights back', async () => {
+  const {model} = pair({lr: 0.5});
+  const {x, y} = data(km, 10);
+  const script = [0.9, 0.5, 0.7, 0.6, 0.8, 0.4];
+  const snapshots = [];
+  // A callback before earlyStopping scripts the monitored value and records each epoch's weights.
+  const scripted = {onEpochEnd: (epoch, logs) => { logs.score = script[epoch]; snapshots.push(weightsOf(model)); }};
+  const stopper = km.callbacks.earlyStopping({monitor: 'score', patience: 2, restoreBestWeights: true});
+  const before = km.memory().numTensors;
+  const h = await model.fit(x, y, {epochs: 6, batchSize: 4, verbose: 0, callbacks: [scripted, stopper]});
+  assert.deepEqual(h.epoch, [0, 1, 2, 3]);
+  assert.equal(stopper.stoppedEpoch, 3);
+  assert.notDeepEqual(snapshots[1], snapshots[3]);
+  const now = weightsOf(model);
+  now.forEach((w, i) => w.forEach((v, k) => assert.equal(v, snapshots[1][i][k])));
+  assert.equal(km.memory().numTensors, before, 'the kept best weights are disposed');
+  // Without restoreBestWeights the last epoch's weights stay.
+  snapshots.length = 0;
+  await model.fit(x, y, {epochs: 6, batchSize: 4, verbose: 0,
+                         callbacks: [scripted, km.callbacks.earlyStopping({monitor: 'score', patience: 2})]});
+  assert.deepEqual(weightsOf(model), snapshots[3]);
+  // A real val_loss that stops improving (a far too large step) ends training early too.
+  const wild = pair({lr: 50}).model;
+  const hw = await wild.fit(x, y, {epochs: 30, verbose: 0, validationData: [x, y], callbacks: km.callbacks.earlyStopping({patience: 1})});
+  assert.ok(hw.epoch.length < 30, `${hw.history.val_loss}`);
+  km.dispose([x, y]);
+  model.dispose();
+  wild.dispose();
+});
+
 test('errors name fit / the model and the value', async () => {
   const {model} = pair();
   const {x, y} = data(km, 15);
@@ -287,6 +360,8 @@ test('errors name fit / the model and the value', async () => {
   await rejects(model.fit(x, y, {sampleWeight: [w, w]}), /sampleWeight is an array of 2.*1 output/);
   assert.throws(() => model.trainOnBatch(x, y, {sampleWeight: km.ones([2, 2])}), /trainOnBatch: sampleWeight must have shape \[12\]/);
   assert.throws(() => model.compile({optimizer: 'sgd', loss: 3}), /compile: loss 0 must be a loss name or a function.*3/);
+  assert.throws(() => km.callbacks.earlyStopping({mode: 'up'}), /earlyStopping: mode must be 'auto', 'min' or 'max', got string up/);
+  assert.throws(() => km.callbacks.earlyStopping({patience: -1}), /patience must be an integer >= 0, got number -1/);
   km.dispose([x, y, w]);
   model.dispose();
 });

@@ -1106,3 +1106,44 @@ export namespace io {
   function copyModel(sourceURL: string, destURL: string): Promise<ModelArtifactsInfo>;
   function moveModel(sourceURL: string, destURL: string): Promise<ModelArtifactsInfo>;
 }
+
+/** tfjs' Callback: subclass it and define hooks (onEpochEnd ...); fit hands it the model and the run's params. */
+export class Callback {
+  model: LayersModel | null;
+  params: {[key: string]: unknown} | null;
+  setModel(model: LayersModel): void;
+  setParams(params: {[key: string]: unknown}): void;
+  onTrainBegin?(logs?: Logs): void | Promise<void>;
+  onTrainEnd?(logs?: Logs): void | Promise<void>;
+  onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs?: Logs): void | Promise<void>;
+  onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
+  onBatchEnd?(batch: number, logs?: Logs): void | Promise<void>;
+}
+export interface EarlyStoppingArgs {
+  /** Default 'val_loss'. */
+  monitor?: string;
+  minDelta?: number;
+  patience?: number;
+  verbose?: number;
+  /** 'auto' (default: maximize names containing 'acc'), 'min' or 'max'. */
+  mode?: 'auto' | 'min' | 'max';
+  baseline?: number;
+  /** Keras': set the best epoch's weights back when training stops early. */
+  restoreBestWeights?: boolean;
+}
+export class EarlyStopping extends Callback {
+  constructor(args?: EarlyStoppingArgs);
+  readonly monitor: string;
+  readonly patience: number;
+  best: number;
+  wait: number;
+  stoppedEpoch: number;
+  onTrainBegin(logs?: Logs): Promise<void>;
+  onEpochEnd(epoch: number, logs?: Logs): Promise<void>;
+  onTrainEnd(logs?: Logs): Promise<void>;
+}
+/** As tf.callbacks. */
+export namespace callbacks {
+  function earlyStopping(args?: EarlyStoppingArgs): EarlyStopping;
+}

@@ -89,9 +89,10 @@ async function main(): Promise<void> {
   const losses: number[] = history.history.loss;
   const mse: km.LossOrMetricFn = (yTrue, yPred) => km.mean(km.square(km.sub(yPred, yTrue)), -1);
   functional.compile({optimizer: 'sgd', loss: mse, metrics: ['accuracy', mse]});
+  const stopper: km.EarlyStopping = km.callbacks.earlyStopping({monitor: 'loss', patience: 1, restoreBestWeights: true});
   await functional.fit(km.ones([4, 3]), km.ones([4, 2]), {
     verbose: 0, sampleWeight: km.ones([4]), classWeight: {0: 1, 1: 2}, validationFreq: [1, 2],
-    validationData: [km.ones([2, 3]), km.ones([2, 2]), km.ones([2])], callbacks: [{onTrainEnd: () => {}}],
+    validationData: [km.ones([2, 3]), km.ones([2, 2]), km.ones([2])], callbacks: [stopper, {onTrainEnd: () => {}}],
   });
   const evaluated: km.Tensor | km.Tensor[] = functional.evaluate(km.ones([4, 3]), km.ones([4, 2]), {batchSize: 2});
   const step: number | number[] = functional.trainOnBatch(km.ones([4, 3]), km.ones([4, 2]));
