@@ -1,6 +1,7 @@
 // fit's tfjs options beyond the basics, against tfjs-layers where it has them: verbose, classWeight (tfjs)
 // and sampleWeight (Keras; tfjs 4.22 rejects it, so against classWeight and the formula), validationFreq,
-// losses and metrics as JS functions, earlyStopping (tfjs' rule, Keras' restoreBestWeights), and the errors.
+// losses and metrics as JS functions, earlyStopping (tfjs' rule, Keras' restoreBestWeights), fitDataset
+// and evaluateDataset (tfjs' fitDataset over tf.data.generator), and the errors.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {km, randomValues, tf} from './support.mjs';
@@ -87,6 +88,8 @@ test('verbose defaults to 1: one line per epoch with its number, time and logs; 
   assert.match(lines[0], /^Epoch 1\/2 - \d+ms - loss: [\d.]+ - acc: [\d.]+ - val_loss: [\d.]+ - val_acc: [\d.]+$/);
   assert.match(lines[1], /^Epoch 2\/2 /);
   assert.deepEqual(await captureLog(() => model.fit(x, y, {epochs: 2, verbose: 0})), []);
+  const dsLines = await captureLog(() => model.fitDataset([{xs: x.clone(), ys: y.clone()}], {epochs: 1}));
+  assert.equal(dsLines.length, 1);
   km.dispose([x, y]);
   model.dispose();
 });
@@ -344,6 +347,111 @@ test('earlyStopping in fit: stops training; restoreBestWeights sets the best epo
   wild.dispose();
 });
 
+// Batches of (x, y) rows in order as fresh tensors, as a generator function.
+function batchesOf(lib, x, y, batchSize, shape = 'object') {
+  return function* batches() {
+    const n = x.shape[0];
+    for (let b = 0; b < n; b += batchSize) {
+      const size = Math.min(batchSize, n - b);
+      const xs = lib.slice(x, [b], [size]);
+      const ys = lib.slice(y, [b], [size]);
+      yield shape === 'array' ? [xs, ys] : {xs, ys};
+    }
+  };
+}
+
+test('fitDataset: the same weights and history as fit over the same batches, and as tfjs\' fitDataset', async () => {
+  const {model, tfModel} = pair();
+  const twin = makeModel(km);
+  twin.setWeights(model.getWeights());
+  twin.compile({optimizer: km.train.sgd(0.2), loss: 'categoricalCrossentropy', metrics: ['accuracy']});
+  const k = data(km, 11);
+  const t = data(tf, 11);
+  const v = data(km, 12, 6);
+  const tv = data(tf, 12, 6);
+  const before = km.memory().numTensors;
+  const hd = await model.fitDataset(km.data.generator(batchesOf(km, k.x, k.y, 5)), {
+    epochs: 3, verbose: 0, validationData: batchesOf(km, v.x, v.y, 4, 'array'),
+  });
+  assert.equal(km.memory().numTensors, before, 'every batch the dataset made is disposed');
+  const hf = await twin.fit(k.x, k.y, {epochs: 3, batchSize: 5, shuffle: false, verbose: 0, validationData: [v.x, v.y]});
+  assertHistoryClose(hd, hf);
+  assertSameWeights(model, twin);
+  const ht = await tfModel.fitDataset(tf.data.generator(batchesOf(tf, t.x, t.y, 5)), {
+    epochs: 3, verbose: 0, validationData: tf.data.generator(batchesOf(tf, tv.x, tv.y, 4)),
+  });
+  assertHistoryClose(hd, ht);
+  assertWeightsClose(model, tfModel);
+  km.dispose([k.x, k.y, v.x, v.y]);
+  model.dispose();
+  twin.dispose();
+});
+
+test('fitDataset: batchesPerEpoch reads one iterator across epochs; classWeight as tfjs; out of data stops', async () => {
+  const {model, tfModel} = pair();
+  const k = data(km, 13);
+  const t = data(tf, 13);
+  const classWeight = {0: 2, 1: 1, 2: 0.5};
+  const args = {epochs: 3, batchesPerEpoch: 2, verbose: 0, classWeight};
+  // 12 samples in batches of 2: six batches, two per epoch.
+  const hd = await model.fitDataset(km.data.generator(batchesOf(km, k.x, k.y, 2)), args);
+  const ht = await tfModel.fitDataset(tf.data.generator(batchesOf(tf, t.x, t.y, 2)), args);
+  assertHistoryClose(hd, ht);
+  assertWeightsClose(model, tfModel);
+  const warnings = [];
+  const warn = console.warn;
+  console.warn = (m) => warnings.push(m);
+  try {
+    const h = await model.fitDataset(batchesOf(km, k.x, k.y, 4), {epochs: 3, batchesPerEpoch: 2, verbose: 0});
+    assert.deepEqual(h.epoch, [0, 1]);
+  } finally {
+    console.warn = warn;
+  }
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /ran out of data after 1 batches in epoch 2/);
+  km.dispose([k.x, k.y]);
+  model.dispose();
+});
+
+test('fitDataset takes async generators, iterables, [xs, ys] and name-keyed elements; evaluateDataset as evaluate', async () => {
+  const inA = km.input({shape: [2], name: 'a'});
+  const inB = km.input({shape: [1], name: 'b'});
+  const merged = km.layers.concatenate().apply([inA, inB]);
+  const out = km.layers.dense({units: 3, activation: 'softmax', name: 'out'}).apply(merged);
+  const model = km.model({inputs: [inA, inB], outputs: out});
+  model.compile({optimizer: km.train.sgd(0.1), loss: 'categoricalCrossentropy', metrics: ['accuracy']});
+  const {x, y} = data(km, 14);
+  const a = x.slice([0, 0], [SAMPLES, 2]);
+  const b = x.slice([0, 2], [SAMPLES, 1]);
+  async function* keyed() {
+    for (let i = 0; i < SAMPLES; i += 5) {
+      const size = Math.min(5, SAMPLES - i);
+      yield {xs: {a: a.slice([i], [size]), b: b.slice([i], [size])}, ys: {out: y.slice([i], [size])}};
+    }
+  }
+  const before = km.memory().numTensors;
+  const [loss, acc] = await model.evaluateDataset(keyed);
+  const [l2, a2] = model.evaluate([a, b], y);
+  close(loss.dataSync()[0], l2.dataSync()[0], 'loss', 1e-6);
+  close(acc.dataSync()[0], a2.dataSync()[0], 'acc', 1e-6);
+  const firstOnly = await model.evaluateDataset(km.data.generator(keyed), {batches: 1});
+  const l3 = firstOnly[0];
+  const firstBatch = [a.slice([0], [5]), b.slice([0], [5]), y.slice([0], [5])];
+  const onFirst = model.evaluate(firstBatch.slice(0, 2), firstBatch[2]);
+  const l4 = onFirst[0];
+  close(l3.dataSync()[0], l4.dataSync()[0], 'first batch only', 1e-6);
+  km.dispose([loss, acc, l2, a2, firstOnly, onFirst, firstBatch]);
+  assert.equal(km.memory().numTensors, before, 'the elements the dataset made are disposed');
+  // An array of elements as the dataset; validation tensors as [xs, ys].
+  const h = await model.fitDataset([[[a.clone(), b.clone()], y.clone()]], {epochs: 1, verbose: 0, validationData: [[a, b], y]});
+  assert.equal(h.history.loss.length, 1);
+  const after = model.evaluate([a, b], y);
+  close(h.history.val_loss[0], after[0].dataSync()[0], 'val_loss of validation tensors', 1e-6);
+  km.dispose(after);
+  km.dispose([x, y, a, b]);
+  model.dispose();
+});
+
 test('errors name fit / the model and the value', async () => {
   const {model} = pair();
   const {x, y} = data(km, 15);
@@ -358,10 +466,17 @@ test('errors name fit / the model and the value', async () => {
   const w = km.ones([5]);
   await rejects(model.fit(x, y, {sampleWeight: w}), /sampleWeight must have shape \[12\].*got \[5\]/);
   await rejects(model.fit(x, y, {sampleWeight: [w, w]}), /sampleWeight is an array of 2.*1 output/);
+  await rejects(model.fitDataset(42, {epochs: 1}), /fitDataset: dataset must be a dataset.*42/);
+  await rejects(model.fitDataset([{xs: x}], {epochs: 1, verbose: 0}), /each element of the dataset must be \{xs, ys\}/);
+  await rejects(model.fitDataset([], {}), /epochs must be a positive integer/);
+  await rejects(model.fitDataset([], {epochs: 1, validationSplit: 0.2}), /validationSplit is not supported by fitDataset/);
+  await rejects(model.fitDataset([{xs: x, ys: km.ones([3, 3])}], {epochs: 1, verbose: 0}), /batch size mismatch.*\[3,3\].*12 samples/);
+  await rejects(model.evaluateDataset([], {batches: 0}), /batches must be a positive integer, got number 0/);
   assert.throws(() => model.trainOnBatch(x, y, {sampleWeight: km.ones([2, 2])}), /trainOnBatch: sampleWeight must have shape \[12\]/);
   assert.throws(() => model.compile({optimizer: 'sgd', loss: 3}), /compile: loss 0 must be a loss name or a function.*3/);
   assert.throws(() => km.callbacks.earlyStopping({mode: 'up'}), /earlyStopping: mode must be 'auto', 'min' or 'max', got string up/);
   assert.throws(() => km.callbacks.earlyStopping({patience: -1}), /patience must be an integer >= 0, got number -1/);
+  assert.throws(() => km.data.generator(3), /data.generator: expects a generator function/);
   km.dispose([x, y, w]);
   model.dispose();
 });

@@ -990,6 +990,49 @@ export interface ModelFitArgs {
   /** Seeds the shuffling (default: the model's count of fit calls, so equal models and calls shuffle alike). */
   seed?: number;
 }
+/** What a dataset element holds: one tensor, one per input / output, or tensors keyed by input / output name. */
+export type ModelData = Tensor | Tensor[] | {[name: string]: Tensor};
+/** An element of a training dataset. Its tensors are disposed after its step, as tfjs does. */
+export type DatasetElement =
+  | {xs: ModelData; ys: ModelData; sampleWeight?: SampleWeight}
+  | [ModelData, ModelData]
+  | [ModelData, ModelData, SampleWeight];
+export interface DatasetIterator<T = DatasetElement> {
+  next(): IteratorResult<T> | Promise<IteratorResult<T>>;
+}
+/** tfjs' dataset shape: iterator() gives a fresh pass. */
+export interface Dataset<T = DatasetElement> {
+  iterator(): DatasetIterator<T> | Promise<DatasetIterator<T>>;
+  size?: number;
+}
+/** A dataset, a (async) generator function called per pass, or an (async) iterable (one pass for a generator object). */
+export type DatasetLike<T = DatasetElement> =
+  | Dataset<T>
+  | (() => DatasetIterator<T> | Iterable<T> | AsyncIterable<T> | Promise<DatasetIterator<T>>)
+  | Iterable<T>
+  | AsyncIterable<T>;
+export interface ModelFitDatasetArgs {
+  /** Required, as in tfjs. */
+  epochs: number;
+  /** Batches per epoch, read from one iterator across epochs; default: a full fresh pass per epoch. */
+  batchesPerEpoch?: number;
+  initialEpoch?: number;
+  validationData?: DatasetLike | [Tensor | Tensor[], Tensor | Tensor[]] | [Tensor | Tensor[], Tensor | Tensor[], SampleWeight];
+  /** Batches of a validation dataset to evaluate (default: all of it). */
+  validationBatches?: number;
+  /** Batch size for validation tensors (default 32). */
+  validationBatchSize?: number;
+  validationFreq?: number | number[];
+  callbacks?: CustomCallbackArgs | CustomCallbackArgs[];
+  /** 1 (default) or 2: a line per epoch; 0: silent. */
+  verbose?: number;
+  classWeight?: ClassWeights;
+  yieldEvery?: 'auto' | 'batch' | 'epoch' | 'never' | number;
+}
+export interface ModelEvaluateDatasetArgs {
+  /** Elements to evaluate (default: the whole dataset). */
+  batches?: number;
+}
 export class History {
   protected constructor();
   epoch: number[];
@@ -1021,7 +1064,11 @@ export class LayersModel extends layers.Layer {
   /** One scalar, or one per metricsNames entry. */
   evaluate(x: Tensor | Tensor[], y: Tensor | Tensor[], args?: ModelEvaluateArgs): Tensor | Tensor[];
   trainOnBatch(x: Tensor | Tensor[], y: Tensor | Tensor[], args?: {sampleWeight?: SampleWeight; classWeight?: ClassWeights}): number | number[];
-  /** The History of the latest fit. */
+  /** tfjs' fitDataset: trains batch by batch over a dataset (see DatasetLike). */
+  fitDataset(dataset: DatasetLike, args: ModelFitDatasetArgs): Promise<History>;
+  /** Size-weighted means of loss and metrics over a dataset: one scalar, or one per metricsNames entry. */
+  evaluateDataset(dataset: DatasetLike, args?: ModelEvaluateDatasetArgs): Promise<Tensor | Tensor[]>;
+  /** The History of the latest fit / fitDataset. */
   history?: History;
   /** Keras' model.to_json(): a string, or the parsed object when returnString is false. */
   toJSON(unused?: unknown, returnString?: true): string;
@@ -1146,4 +1193,9 @@ export class EarlyStopping extends Callback {
 /** As tf.callbacks. */
 export namespace callbacks {
   function earlyStopping(args?: EarlyStoppingArgs): EarlyStopping;
+}
+/** As tf.data (only generator). */
+export namespace data {
+  /** A dataset whose every pass calls fn for a fresh iterator. */
+  function generator<T = DatasetElement>(fn: () => DatasetIterator<T> | Iterator<T> | AsyncIterator<T> | Promise<DatasetIterator<T>>): Dataset<T>;
 }

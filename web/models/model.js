@@ -9,6 +9,7 @@ import {Layer, registerLayerKind, wrapLayer} from '../layers/layer.js';
 import {symbolicFrom, withSymbolicList} from '../layers/symbolic.js';
 import {toOptimizer} from '../train.js';
 import {fitLoop} from './fit.js';
+import {evaluateDatasetLoop, fitDatasetLoop} from './fit_data.js';
 import {sampleWeightsFor} from './sample_weights.js';
 import {jsLossOrMetric} from './js_loss.js';
 import {loadLayersModel as loadWith, saveModel} from '../io/index.js';
@@ -210,6 +211,15 @@ export class LayersModel extends Layer {
 
   fit(x, y, args = {}) {
     return fitLoop(this, x, y, args);
+  }
+
+  // tfjs' fitDataset / evaluateDataset (fit_data.js says what a dataset may be).
+  fitDataset(dataset, args) {
+    return fitDatasetLoop(this, dataset, args);
+  }
+
+  evaluateDataset(dataset, args) {
+    return evaluateDatasetLoop(this, dataset, args);
   }
 
   // tfjs' model.save(url | handler, {includeOptimizer}): 'file://dir' (Node), 'indexeddb://name',
