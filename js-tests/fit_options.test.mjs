@@ -94,12 +94,12 @@ test('verbose defaults to 1: one line per epoch with its number, time and logs; 
   model.dispose();
 });
 
-test('classWeight: the history and the weights match tfjs (one-hot targets)', async () => {
+test('classWeight: the history and the weights match tfjs (one-hot targets; validation unweighted)', async () => {
   const {model, tfModel} = pair();
   const k = data(km, 2);
   const t = data(tf, 2);
   const classWeight = {0: 1, 1: 3, 2: 0.25};
-  const args = {epochs: 3, batchSize: 5, shuffle: false, classWeight, verbose: 0};
+  const args = {epochs: 3, batchSize: 5, shuffle: false, classWeight, verbose: 0, validationSplit: 0.25};
   const ours = await model.fit(k.x, k.y, args);
   const theirs = await tfModel.fit(t.x, t.y, args);
   assertHistoryClose(ours, theirs);

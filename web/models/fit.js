@@ -109,6 +109,10 @@ export async function fitLoop(model, x, y, rawArgs) {
     const made = sampleWeightsFor(ys, model.outputNames, rawArgs?.sampleWeight, rawArgs?.classWeight, op);
     owned.push(...made.owned);
     let weights = made.weights;
+    // Class weights weight the training loss only (tfjs and tf.keras); sample weights also split off
+    // with the validation samples.
+    const given = rawArgs?.classWeight == null ? weights
+      : sampleWeightsFor(ys, model.outputNames, rawArgs?.sampleWeight, null, op).weights;
     let val = null;
     if (rawArgs?.validationData != null) {
       val = validationTensors(model, rawArgs.validationData, op);
@@ -120,7 +124,7 @@ export async function fitLoop(model, x, y, rawArgs) {
       }
       const rest = total - splitAt;
       val = {xs: sliceRows(xs, splitAt, rest), ys: sliceRows(ys, splitAt, rest),
-             weights: weights === null ? null : sliceRows(weights, splitAt, rest)};
+             weights: given === null ? null : sliceRows(given, splitAt, rest)};
       xs = sliceRows(xs, 0, splitAt);
       ys = sliceRows(ys, 0, splitAt);
       if (weights !== null) weights = sliceRows(weights, 0, splitAt);
