@@ -457,6 +457,10 @@ test('errors name fit / the model and the value', async () => {
   const {x, y} = data(km, 15);
   const name = model.name;
   const rejects = (p, re) => assert.rejects(p, (e) => e instanceof Error && re.test(e.message) && e.message.includes(name));
+  const running = model.fit(x, y, {epochs: 2, verbose: 0});
+  await rejects(model.fit(x, y, {verbose: 0}), /fit: another fit\(\) or fitDataset\(\) of this model is still running/);
+  await running;
+  assert.equal(model.isTraining, false);
   await rejects(model.fit(x, y, {stepsPerEpoch: 3}), /fit: stepsPerEpoch \(number 3\).*fitDataset/);
   await rejects(model.fit(x, y, {validationSteps: 2}), /fit: validationSteps/);
   await rejects(model.fit(x, y, {validationFreq: 0}), /validationFreq must be an integer >= 1.*got number 0/);

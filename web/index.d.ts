@@ -1050,6 +1050,8 @@ export class LayersModel extends layers.Layer {
   optimizer: Optimizer | null;
   /** Set to true in a callback to end fit() after the current batch. */
   stopTraining: boolean;
+  /** True while fit() or fitDataset() runs; a second one meanwhile throws. */
+  readonly isTraining: boolean;
   /** The names of trainOnBatch's and evaluate's values: 'loss', per-output losses, metrics ('acc', ...). */
   readonly metricsNames: string[];
   getLayer(name: string): layers.Layer;

@@ -40,6 +40,8 @@ export class LayersModel extends Layer {
     this.optimizer = null;
     // Set by a callback to end fit() after the current batch, as in tfjs.
     this.stopTraining = false;
+    // True while fit() or fitDataset() runs, as in tfjs.
+    this.isTraining = false;
     this._fitCalls = 0;
   }
 

@@ -54,10 +54,21 @@ export function epochLine(epoch, epochs, ms, logs) {
 // where run() performs the training step and returns its values (metricsNames order); it returns when the
 // epoch's data ends or batches.stop says so. validate() returns the validation values (or null).
 export async function trainEpochs(model, op, options, runEpoch) {
+  // Two loops stepping one model at once would interleave their batches and callbacks (tfjs refuses too).
+  if (model.isTraining) throw new Error(`${op}: another fit() or fitDataset() of this model is still running`);
   const {epochs, initialEpoch, verbose, params, validate, validationFreq} = options;
   const callbacks = new CallbackList(standardizeCallbacks(options.callbacks, op), model, params);
   const history = new History(params);
   const yielder = nextFrame(options.yieldEvery ?? 'auto');
+  model.isTraining = true;
+  try {
+    return await epochLoop(model, callbacks, history, yielder, {epochs, initialEpoch, verbose, validate, validationFreq}, runEpoch);
+  } finally {
+    model.isTraining = false;
+  }
+}
+
+async function epochLoop(model, callbacks, history, yielder, {epochs, initialEpoch, verbose, validate, validationFreq}, runEpoch) {
   model.stopTraining = false;
   let names = null;
 
