@@ -1,5 +1,6 @@
 // Models through the same Layer handles (a model is a Layer): functional and Sequential construction,
-// prediction, summary, compile / trainOnBatch / evaluate, Keras JSON. fit's loop lives in web/ and calls
+// prediction, summary, compile (losses and metrics by name, or JS functions called back during the step) /
+// trainOnBatch / evaluate (with optional per-sample weights), Keras JSON. fit's loop lives in web/ and calls
 // trainOnBatch once per batch, so the numbers a step returns come back through a small float64 area in wasm
 // memory (web/ reads it after the call) instead of an Embind vector that would cost three more calls.
 #include <emscripten/bind.h>

@@ -394,10 +394,16 @@ test('fitDataset: batchesPerEpoch reads one iterator across epochs; classWeight 
   const classWeight = {0: 2, 1: 1, 2: 0.5};
   const args = {epochs: 3, batchesPerEpoch: 2, verbose: 0, classWeight};
   // 12 samples in batches of 2: six batches, two per epoch.
+  const before = km.memory();
   const hd = await model.fitDataset(km.data.generator(batchesOf(km, k.x, k.y, 2)), args);
+  assert.equal(km.memory().numTensors, before.numTensors, 'batches and their class weights are disposed');
   const ht = await tfModel.fitDataset(tf.data.generator(batchesOf(tf, t.x, t.y, 2)), args);
   assertHistoryClose(hd, ht);
   assertWeightsClose(model, tfModel);
+  // Once the model has trained (its first steps allocate what later ones reuse), C++ buffers stay flat too.
+  const warm = km.memory();
+  await model.fitDataset(km.data.generator(batchesOf(km, k.x, k.y, 2)), {...args, epochs: 2});
+  assert.deepEqual([km.memory().numTensors, km.memory().numDataBuffers], [warm.numTensors, warm.numDataBuffers]);
   const warnings = [];
   const warn = console.warn;
   console.warn = (m) => warnings.push(m);
