@@ -126,6 +126,40 @@ test('classWeight with sparse targets (class indices) and sparseCategoricalCross
   model.dispose();
 });
 
+test('classWeight per output of a two-output model, by name or as an array, as tfjs', async () => {
+  const twoHeads = (lib) => {
+    const input = lib.input({shape: [3], name: 'x'});
+    const hidden = lib.layers.dense({units: 4, activation: 'tanh', name: 'hidden'}).apply(input);
+    const a = lib.layers.dense({units: 3, activation: 'softmax', name: 'a'}).apply(hidden);
+    const b = lib.layers.dense({units: 2, activation: 'softmax', name: 'b'}).apply(hidden);
+    return lib.model({inputs: input, outputs: [a, b]});
+  };
+  const k = data(km, 16);
+  const t = data(tf, 16);
+  const second = (lib, labels) => lib.tensor(labels.flatMap((l) => (l === 2 ? [0, 1] : [1, 0])), [SAMPLES, 2]);
+  for (const classWeight of [{a: {0: 1, 1: 2, 2: 3}, b: {0: 0.5, 1: 4}}, [null, {0: 2, 1: 1}]]) {
+    const model = twoHeads(km);
+    const tfModel = twoHeads(tf);
+    tfModel.setWeights(model.getWeights().map((w) => tf.tensor(w.dataSync(), w.shape)));
+    model.compile({optimizer: km.train.sgd(0.2), loss: 'categoricalCrossentropy'});
+    tfModel.compile({optimizer: tf.train.sgd(0.2), loss: 'categoricalCrossentropy'});
+    const yb = second(km, k.labels);
+    const args = {epochs: 2, batchSize: 5, shuffle: false, verbose: 0, classWeight};
+    const ours = await model.fit(k.x, [k.y, yb], args);
+    assert.deepEqual(Object.keys(ours.history), ['loss', 'a_loss', 'b_loss']);
+    assertHistoryClose(ours, await tfModel.fit(t.x, [t.y, second(tf, t.labels)], args));
+    assertWeightsClose(model, tfModel);
+    yb.dispose();
+    model.dispose();
+  }
+  const model = twoHeads(km);
+  model.compile({optimizer: 'sgd', loss: 'categoricalCrossentropy'});
+  await assert.rejects(model.fit(k.x, [k.y, k.y], {classWeight: {0: 1, 1: 1, 2: 1}}), /2 outputs, so classWeight must be an array or an object keyed by output name \(a, b\)/);
+  await assert.rejects(model.fit(k.x, [k.y, k.y], {sampleWeight: km.ones([SAMPLES])}), /2 outputs, so sampleWeight must be an array or an object keyed by output name/);
+  km.dispose([k.x, k.y]);
+  model.dispose();
+});
+
 test('sampleWeight: the same as the classWeight it spells out, so as tfjs; shuffled too', async () => {
   const classWeight = {0: 0.5, 1: 2, 2: 1.5};
   const {model, tfModel} = pair();
