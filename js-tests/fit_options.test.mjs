@@ -308,6 +308,28 @@ test('JS losses: weighted, returning a scalar or [batch, k], errors with the fun
   for (const m of [named, custom, scalarLoss, bad]) m.dispose();
 });
 
+test('a model compiled with JS functions saves and loads: no training config for a function loss, named metrics only', async () => {
+  const roundTrip = async (model) => {
+    let artifacts = null;
+    await model.save(km.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+    }));
+    return {artifacts, loaded: await km.loadLayersModel(km.io.fromMemory(artifacts))};
+  };
+  const custom = makeModel(km);
+  custom.compile({optimizer: 'sgd', loss: kmMse});
+  const a = await roundTrip(custom);
+  assert.equal(a.artifacts.trainingConfig, undefined);
+  assert.equal(a.loaded.optimizer, null);
+  const metricOnly = makeModel(km);
+  metricOnly.compile({optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['mse', kmMse]});
+  const b = await roundTrip(metricOnly);
+  assert.deepEqual(b.artifacts.trainingConfig.metrics, ['mse']);
+  assert.deepEqual(b.loaded.metricsNames, ['loss', 'mse']);
+  for (const m of [custom, metricOnly, a.loaded, b.loaded]) m.dispose();
+});
+
 // Runs km's and tfjs' EarlyStopping over the same scripted logs; returns each one's stop epoch.
 async function stopsAt(args, values, key = 'val_loss') {
   const tfModel = makeModel(tf);

@@ -141,14 +141,11 @@ export class LayersModel extends Layer {
                         metricFns.map((f) => jsLossOrMetric(f, 'metric')));
     checkError(null);
     this.optimizer = optimizer;
-    // What save() writes as the training config (io/artifacts.js): functions by name, as tfjs writes them.
-    const named = (v) => (typeof v === 'function' ? fnName(v, 'loss') : v);
-    const loss = typeof args.loss === 'function' ? named(args.loss)
-      : Array.isArray(args.loss) ? args.loss.map(named)
-        : typeof args.loss === 'object' ? Object.fromEntries(Object.entries(args.loss).map(([k, v]) => [k, named(v)]))
-          : args.loss;
-    this._compileArgs = {loss, metrics: metrics.map((m, i) => (typeof m === 'function' ? fnName(m, `metric_${i}`) : m)),
-                         lossWeights: args.lossWeights ?? null};
+    // What save() writes as the training config (io/artifacts.js). A JS function cannot be saved, and its
+    // name would make loading fail (an unknown loss), so a model with a function loss saves no training
+    // config (it loads uncompiled, as tfjs' does) and function metrics are left out.
+    this._compileArgs = losses.some((l) => typeof l === 'function') ? null
+      : {loss: args.loss, metrics: metricNames, lossWeights: args.lossWeights ?? null};
   }
 
   // Names of trainOnBatch's / evaluate's values: 'loss', per-output losses, then metrics ('acc', ...); a
