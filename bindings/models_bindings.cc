@@ -1,8 +1,10 @@
 // Models through the same Layer handles (a model is a Layer): functional and Sequential construction,
-// prediction, summary, compile / trainOnBatch / evaluate, Keras JSON. fit's loop lives in web/ and calls
+// prediction, summary, compile (losses and metrics by name, or JS functions called back during the step) /
+// trainOnBatch / evaluate (with optional per-sample weights), Keras JSON. fit's loop lives in web/ and calls
 // trainOnBatch once per batch, so the numbers a step returns come back through a small float64 area in wasm
 // memory (web/ reads it after the call) instead of an Embind vector that would cost three more calls.
 #include <emscripten/bind.h>
+#include <emscripten/val.h>
 
 #include <memory>
 #include <string>
@@ -11,12 +13,14 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "callback.h"
 #include "guard.h"
 #include "json_util.h"
 #include "models/model.h"
 #include "models/optimizers.h"
 #include "models/sequential.h"
 #include "models/serialization.h"
+#include "ops/ops.h"
 
 namespace kerasm::bindings {
 namespace {
@@ -29,6 +33,7 @@ using models::Sequential;
 using LayerList = std::vector<LayerPtr>;
 using SymbolicList = std::vector<SymbolicTensor>;
 using TensorList = std::vector<Tensor>;
+using layers::Tensors;
 
 // Losses and metric values of the latest trainOnBatch / evaluate: "loss", per-output losses, metrics.
 constexpr int kMaxValues = 256;
@@ -113,33 +118,88 @@ TensorList ModelPredict(const LayerPtr& model, const TensorList& xs, double batc
   return Guard([&] { return AsModel(model, "predict").Predict(xs, static_cast<int64_t>(batch_size)); });
 }
 
+bool Given(const emscripten::val& v) { return !v.isNull() && !v.isUndefined(); }
+
+// A JS loss (web/ made it with callable()): (yTrue, yPred) -> one fresh tensor handle. tfjs takes the
+// mean of whatever the function returns, optionally times the sample weights first; the C++ step wants
+// the per-sample loss [batch], so a result with more axes is averaged over all but the first (the same
+// overall mean) and a scalar is broadcast over the batch (so mean(w * loss) = loss * mean(w), as tfjs).
+models::LossFn JsLoss(const emscripten::val& fn, const std::string& who) {
+  return [fn, who](const Tensor& y_true, const Tensor& y_pred) {
+    Tensors out = TakeTensorHandles(CallJs(fn, who, TensorList{y_true, y_pred}));
+    if (out.size() != 1 || !out[0].defined()) Fail<ValueError>(who, ": must return one Tensor");
+    Tensor loss = out[0];
+    const int64_t batch = y_pred.rank() > 0 ? y_pred.dim(0) : 1;
+    if (loss.rank() == 0) return ops::BroadcastTo(loss, {batch});
+    if (loss.dim(0) != batch) {
+      Fail<ShapeError>(who, ": returned a tensor of shape ", ShapeToString(loss.shape()),
+                       ", which is neither a scalar nor one value per sample of a batch of ", batch);
+    }
+    if (loss.rank() == 1) return loss;
+    std::vector<int> axes;
+    for (int a = 1; a < loss.rank(); ++a) axes.push_back(a);
+    return ops::Mean(loss, axes);
+  };
+}
+
+// A JS metric: its batch value is the mean of what it returns, as tfjs reports it.
+models::MetricFn JsMetric(const emscripten::val& fn, const std::string& who) {
+  return [fn, who](const Tensor& y_true, const Tensor& y_pred) {
+    Tensors out = TakeTensorHandles(CallJs(fn, who, TensorList{y_true, y_pred}));
+    if (out.size() != 1 || !out[0].defined()) Fail<ValueError>(who, ": must return one Tensor");
+    return ops::Reshape(ops::Mean(out[0]), {});
+  };
+}
+
 // optimizer: a handle made by createOptimizer (shared with the JS object, so its state is too).
-// options: {"losses": [names], "loss_weights": [numbers] | null, "metrics": [names]}.
+// options: {"losses": [name | null], "loss_names": [name], "loss_weights": [numbers] | null,
+// "metrics": [names], "metric_fn_names": [names]}; loss_fns: an array as long as "losses" whose entry is a
+// JS loss where "losses" has null; metric_fns: JS metrics, one per "metric_fn_names" entry.
 void ModelCompile(const LayerPtr& model, const std::shared_ptr<models::Optimizer>& optimizer,
-                  const std::string& options) {
+                  const std::string& options, emscripten::val loss_fns, emscripten::val metric_fns) {
   Guard([&] {
     Model& m = AsModel(model, "compile");
     const json o = ParseJson(options, m.Who() + ": compile");
     models::CompileOptions c;
     c.optimizer = optimizer;
-    for (const json& l : o.value("losses", json::array())) c.losses.push_back({l.get<std::string>(), nullptr});
+    const json losses = o.value("losses", json::array());
+    const json loss_names = o.value("loss_names", json::array());
+    for (size_t i = 0; i < losses.size(); ++i) {
+      if (!losses[i].is_null()) {
+        c.losses.push_back({losses[i].get<std::string>(), nullptr});
+        continue;
+      }
+      const emscripten::val fn = loss_fns[i];
+      if (!Given(fn)) Fail<ValueError>(m.Who(), ": compile: loss ", i, " is neither a name nor a function");
+      const std::string name = i < loss_names.size() ? loss_names[i].get<std::string>() : std::string();
+      c.losses.push_back({name, JsLoss(fn, m.Who() + ": loss function '" + name + "'")});
+    }
     const json weights = o.value("loss_weights", json(nullptr));
     if (weights.is_array()) {
       for (const json& w : weights) c.loss_weights.push_back(w.get<double>());
     }
     for (const json& name : o.value("metrics", json::array())) c.metrics.push_back(name.get<std::string>());
+    const json fn_names = o.value("metric_fn_names", json::array());
+    for (size_t i = 0; i < fn_names.size(); ++i) {
+      const std::string name = fn_names[i].get<std::string>();
+      c.metric_fns.push_back({name, JsMetric(metric_fns[i], m.Who() + ": metric function '" + name + "'")});
+    }
     m.Compile(c);
   });
 }
 
+// sample_weights: empty (no weighting) or one per output, an undefined tensor for an unweighted output.
 // Returns how many values (MetricsNames' order) were written to the values area.
-int ModelTrainOnBatch(const LayerPtr& model, const TensorList& xs, const TensorList& ys) {
-  return Guard([&] { return StoreValues(AsModel(model, "trainOnBatch").TrainOnBatch(xs, ys)); });
+int ModelTrainOnBatch(const LayerPtr& model, const TensorList& xs, const TensorList& ys,
+                      const TensorList& sample_weights) {
+  return Guard([&] { return StoreValues(AsModel(model, "trainOnBatch").TrainOnBatch(xs, ys, sample_weights)); });
 }
 
-int ModelEvaluate(const LayerPtr& model, const TensorList& xs, const TensorList& ys, double batch_size) {
+int ModelEvaluate(const LayerPtr& model, const TensorList& xs, const TensorList& ys, double batch_size,
+                  const TensorList& sample_weights) {
   return Guard([&] {
-    return StoreValues(AsModel(model, "evaluate").Evaluate(xs, ys, static_cast<int64_t>(batch_size)));
+    return StoreValues(
+        AsModel(model, "evaluate").Evaluate(xs, ys, static_cast<int64_t>(batch_size), sample_weights));
   });
 }
 

@@ -39,6 +39,7 @@ await model.fit(trainX, trainY, {
   batchSize: BATCH_SIZE,
   shuffle: true,
   validationData: [testX, testY],
+  verbose: 0,
   callbacks: {
     onEpochEnd: (epoch, logs) => {
       const {numTensors} = km.memory();

@@ -53,7 +53,7 @@ test('without shuffling, the history matches tfjs epoch by epoch, validationSpli
   const {model, tfModel} = pair();
   const k = data(km);
   const t = data(tf);
-  const args = {epochs: 4, batchSize: 4, shuffle: false, validationSplit: 0.3};
+  const args = {verbose: 0, epochs: 4, batchSize: 4, shuffle: false, validationSplit: 0.3};
   const ours = await model.fit(k.x, k.y, args);
   const theirs = await tfModel.fit(t.x, t.y, args);
   assertHistoryClose(ours, theirs);
@@ -70,7 +70,7 @@ test('validationData: val_ keys and values as tfjs; callbacks in tfjs order with
   const tv = data(tf, 3);
   const ourEvents = [];
   const theirEvents = [];
-  const ours = await model.fit(k.x, k.y, {epochs: 2, batchSize: 4, shuffle: false, validationData: [kv.x, kv.y],
+  const ours = await model.fit(k.x, k.y, {verbose: 0, epochs: 2, batchSize: 4, shuffle: false, validationData: [kv.x, kv.y],
                                           callbacks: recorder(ourEvents)});
   const theirs = await tfModel.fit(t.x, t.y, {epochs: 2, batchSize: 4, shuffle: false, validationData: [tv.x, tv.y],
                                               callbacks: [recorder(theirEvents)]});
@@ -88,7 +88,7 @@ test('batch logs hold the batch index, its size and its values; epoch logs their
   const {x, y} = data(km);
   const batches = [];
   const epochs = [];
-  await model.fit(x, y, {epochs: 2, batchSize: 4, callbacks: {
+  await model.fit(x, y, {verbose: 0, epochs: 2, batchSize: 4, callbacks: {
     onBatchEnd: (batch, logs) => batches.push({...logs}),
     onEpochEnd: (epoch, logs) => epochs.push({epoch, ...logs}),
   }});
@@ -113,7 +113,7 @@ test('shuffling is seeded: equal models and calls give equal results; it differs
     km.dispose(weights);
     model.compile({optimizer: km.train.sgd(0.2), loss: 'categoricalCrossentropy'});
     const {x, y} = data(km);
-    const h = await model.fit(x, y, {epochs: 3, batchSize: 3, shuffle});
+    const h = await model.fit(x, y, {verbose: 0, epochs: 3, batchSize: 3, shuffle});
     runs.push({loss: h.history.loss, w: model.getWeights().map((t) => Array.from(t.dataSync()))});
     km.dispose([x, y]);
     model.dispose();
@@ -127,7 +127,7 @@ test('memory: numTensors is the same after every epoch and after fit; loss decre
   const {x, y} = data(km, 4);
   const before = km.memory();
   const counts = [];
-  const h = await model.fit(x, y, {epochs: 6, batchSize: 4, validationSplit: 0.2, callbacks: {
+  const h = await model.fit(x, y, {verbose: 0, epochs: 6, batchSize: 4, validationSplit: 0.2, callbacks: {
     onEpochEnd: () => { counts.push([km.memory().numTensors, km.memory().numDataBuffers]); },
   }});
   assert.ok(counts.every((c) => c[0] === before.numTensors + 4), `${JSON.stringify(counts)} vs ${before.numTensors}`);
@@ -143,16 +143,16 @@ test('stopTraining, initialEpoch, onYield and yieldEvery', async () => {
   const {model} = pair();
   const {x, y} = data(km);
   let yields = 0;
-  const h = await model.fit(x, y, {epochs: 5, initialEpoch: 2, batchSize: 5, yieldEvery: 'batch', callbacks: {
+  const h = await model.fit(x, y, {verbose: 0, epochs: 5, initialEpoch: 2, batchSize: 5, yieldEvery: 'batch', callbacks: {
     onYield: () => { yields += 1; },
     onEpochEnd: (epoch) => { if (epoch === 3) model.stopTraining = true; },
   }});
   assert.deepEqual(h.epoch, [2, 3]);
   assert.equal(yields, 4);
   yields = 0;
-  await model.fit(x, y, {epochs: 1, batchSize: 5, yieldEvery: 'never', callbacks: {onYield: () => { yields += 1; }}});
+  await model.fit(x, y, {verbose: 0, epochs: 1, batchSize: 5, yieldEvery: 'never', callbacks: {onYield: () => { yields += 1; }}});
   assert.equal(yields, 0);
-  const stopped = await model.fit(x, y, {epochs: 3, batchSize: 2, callbacks: {
+  const stopped = await model.fit(x, y, {verbose: 0, epochs: 3, batchSize: 2, callbacks: {
     onBatchEnd: (batch) => { if (batch === 1) model.stopTraining = true; },
   }});
   assert.deepEqual(stopped.epoch, [0]);

@@ -24,7 +24,7 @@ test('MNIST MLP: 5 epochs of fit reach >= 90% test accuracy, numTensors flat acr
   const tensorsPerEpoch = [];
   const started = performance.now();
   const history = await model.fit(train.x, train.y, {
-    epochs: 5, batchSize: 32,
+    epochs: 5, batchSize: 32, verbose: 0,
     callbacks: {onEpochEnd: () => { tensorsPerEpoch.push(km.memory().numTensors); }},
   });
   const seconds = (performance.now() - started) / 1000;

@@ -936,15 +936,28 @@ export interface SequentialArgs {
 export interface ModelPredictArgs {
   batchSize?: number;
 }
+/** Per-sample weights, shape [samples]: one tensor (one output), one per output (null: unweighted) or keyed by output name. */
+export type SampleWeight = Tensor | Array<Tensor | null> | {[outputName: string]: Tensor};
+/** {classIndex: weight}; every class in the targets needs one. */
+export interface ClassWeight {
+  [classIndex: number]: number;
+}
+/** One ClassWeight (one output), one per output, or keyed by output name. */
+export type ClassWeights = ClassWeight | Array<ClassWeight | null> | {[outputName: string]: ClassWeight};
 export interface ModelEvaluateArgs {
   batchSize?: number;
+  /** Weights the loss as in fit: mean(w * loss) over the samples. */
+  sampleWeight?: SampleWeight;
 }
-/** Loss names: tfjs' camelCase (meanSquaredError ...) or Keras' snake_case and aliases (mse, kld ...). */
+/** A loss or metric written with km ops: a per-sample tensor [batch] (or anything whose mean is the value). */
+export type LossOrMetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
+/** Loss names: tfjs' camelCase (meanSquaredError ...) or Keras' snake_case and aliases (mse, kld ...), or functions. */
 export interface ModelCompileArgs {
   optimizer: string | Optimizer;
-  loss: string | string[] | {[outputName: string]: string};
-  /** 'accuracy' / 'acc' (binary, categorical or sparse, from the loss), 'mse', 'mae', loss names ... */
-  metrics?: string | string[];
+  loss: string | LossOrMetricFn | Array<string | LossOrMetricFn> | {[outputName: string]: string | LossOrMetricFn};
+  /** 'accuracy' / 'acc' (binary, categorical or sparse, from the loss), 'mse', 'mae', loss names, or functions
+   * (logged under their function name, as tfjs names them). */
+  metrics?: string | LossOrMetricFn | Array<string | LossOrMetricFn>;
   lossWeights?: number[] | {[outputName: string]: number};
 }
 export interface Logs {
@@ -970,15 +983,64 @@ export interface ModelFitArgs {
   shuffle?: boolean;
   /** The last fraction of the samples (before shuffling) becomes validation data. */
   validationSplit?: number;
-  validationData?: [Tensor | Tensor[], Tensor | Tensor[]];
+  validationData?: [Tensor | Tensor[], Tensor | Tensor[]] | [Tensor | Tensor[], Tensor | Tensor[], SampleWeight];
+  /** Validate after every n-th epoch, or after the listed (1-based) epochs (Keras' validation_freq). */
+  validationFreq?: number | number[];
   callbacks?: CustomCallbackArgs | CustomCallbackArgs[];
-  /** 0 (default): silent; 1: a line per epoch on the console. */
+  /** 1 (default) or 2: a line per epoch on the console (epoch, time, logs); 0: silent. */
   verbose?: number;
+  /** The loss of each sample is multiplied by its weight: mean(w * loss) over the batch (Keras 2, tfjs). */
+  sampleWeight?: SampleWeight;
+  /** Per-class weights, turned into sample weights from the targets (class indices or one-hot). */
+  classWeight?: ClassWeights;
   initialEpoch?: number;
   /** 'auto' (every batch), 'batch', 'epoch', 'never', or at most every this many milliseconds. */
   yieldEvery?: 'auto' | 'batch' | 'epoch' | 'never' | number;
   /** Seeds the shuffling (default: the model's count of fit calls, so equal models and calls shuffle alike). */
   seed?: number;
+}
+/** What a dataset element holds: one tensor, one per input / output, or tensors keyed by input / output name. */
+export type ModelData = Tensor | Tensor[] | {[name: string]: Tensor};
+/** An element of a training dataset. Its tensors are disposed after its step, as tfjs does. */
+export type DatasetElement =
+  | {xs: ModelData; ys: ModelData; sampleWeight?: SampleWeight}
+  | [ModelData, ModelData]
+  | [ModelData, ModelData, SampleWeight];
+export interface DatasetIterator<T = DatasetElement> {
+  next(): IteratorResult<T> | Promise<IteratorResult<T>>;
+}
+/** tfjs' dataset shape: iterator() gives a fresh pass. */
+export interface Dataset<T = DatasetElement> {
+  iterator(): DatasetIterator<T> | Promise<DatasetIterator<T>>;
+  size?: number;
+}
+/** A dataset, a (async) generator function called per pass, or an (async) iterable (one pass for a generator object). */
+export type DatasetLike<T = DatasetElement> =
+  | Dataset<T>
+  | (() => DatasetIterator<T> | Iterable<T> | AsyncIterable<T> | Promise<DatasetIterator<T>>)
+  | Iterable<T>
+  | AsyncIterable<T>;
+export interface ModelFitDatasetArgs {
+  /** Required, as in tfjs. */
+  epochs: number;
+  /** Batches per epoch, read from one iterator across epochs; default: a full fresh pass per epoch. */
+  batchesPerEpoch?: number;
+  initialEpoch?: number;
+  validationData?: DatasetLike | [Tensor | Tensor[], Tensor | Tensor[]] | [Tensor | Tensor[], Tensor | Tensor[], SampleWeight];
+  /** Batches of a validation dataset to evaluate (default: all of it). */
+  validationBatches?: number;
+  /** Batch size for validation tensors (default 32). */
+  validationBatchSize?: number;
+  validationFreq?: number | number[];
+  callbacks?: CustomCallbackArgs | CustomCallbackArgs[];
+  /** 1 (default) or 2: a line per epoch; 0: silent. */
+  verbose?: number;
+  classWeight?: ClassWeights;
+  yieldEvery?: 'auto' | 'batch' | 'epoch' | 'never' | number;
+}
+export interface ModelEvaluateDatasetArgs {
+  /** Elements to evaluate (default: the whole dataset). */
+  batches?: number;
 }
 export class History {
   protected constructor();
@@ -997,6 +1059,8 @@ export class LayersModel extends layers.Layer {
   optimizer: Optimizer | null;
   /** Set to true in a callback to end fit() after the current batch. */
   stopTraining: boolean;
+  /** True while fit() or fitDataset() runs; a second one meanwhile throws. */
+  readonly isTraining: boolean;
   /** The names of trainOnBatch's and evaluate's values: 'loss', per-output losses, metrics ('acc', ...). */
   readonly metricsNames: string[];
   getLayer(name: string): layers.Layer;
@@ -1010,7 +1074,13 @@ export class LayersModel extends layers.Layer {
   fit(x: Tensor | Tensor[], y: Tensor | Tensor[], args?: ModelFitArgs): Promise<History>;
   /** One scalar, or one per metricsNames entry. */
   evaluate(x: Tensor | Tensor[], y: Tensor | Tensor[], args?: ModelEvaluateArgs): Tensor | Tensor[];
-  trainOnBatch(x: Tensor | Tensor[], y: Tensor | Tensor[]): number | number[];
+  trainOnBatch(x: Tensor | Tensor[], y: Tensor | Tensor[], args?: {sampleWeight?: SampleWeight; classWeight?: ClassWeights}): number | number[];
+  /** tfjs' fitDataset: trains batch by batch over a dataset (see DatasetLike). */
+  fitDataset(dataset: DatasetLike, args: ModelFitDatasetArgs): Promise<History>;
+  /** Size-weighted means of loss and metrics over a dataset: one scalar, or one per metricsNames entry. */
+  evaluateDataset(dataset: DatasetLike, args?: ModelEvaluateDatasetArgs): Promise<Tensor | Tensor[]>;
+  /** The History of the latest fit / fitDataset. */
+  history?: History;
   /** Keras' model.to_json(): a string, or the parsed object when returnString is false. */
   toJSON(unused?: unknown, returnString?: true): string;
   toJSON(unused: unknown, returnString: false): {[key: string]: unknown};
@@ -1103,4 +1173,50 @@ export namespace io {
   function removeModel(url: string): Promise<ModelArtifactsInfo>;
   function copyModel(sourceURL: string, destURL: string): Promise<ModelArtifactsInfo>;
   function moveModel(sourceURL: string, destURL: string): Promise<ModelArtifactsInfo>;
+}
+
+/** tfjs' Callback: subclass it and define hooks (onEpochEnd ...); fit hands it the model and the run's params. */
+export class Callback {
+  model: LayersModel | null;
+  params: {[key: string]: unknown} | null;
+  setModel(model: LayersModel): void;
+  setParams(params: {[key: string]: unknown}): void;
+  onTrainBegin?(logs?: Logs): void | Promise<void>;
+  onTrainEnd?(logs?: Logs): void | Promise<void>;
+  onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs?: Logs): void | Promise<void>;
+  onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
+  onBatchEnd?(batch: number, logs?: Logs): void | Promise<void>;
+}
+export interface EarlyStoppingArgs {
+  /** Default 'val_loss'. */
+  monitor?: string;
+  minDelta?: number;
+  patience?: number;
+  verbose?: number;
+  /** 'auto' (default: maximize names containing 'acc'), 'min' or 'max'. */
+  mode?: 'auto' | 'min' | 'max';
+  baseline?: number;
+  /** Keras': set the best epoch's weights back when training stops early. */
+  restoreBestWeights?: boolean;
+}
+export class EarlyStopping extends Callback {
+  constructor(args?: EarlyStoppingArgs);
+  readonly monitor: string;
+  readonly patience: number;
+  best: number;
+  wait: number;
+  stoppedEpoch: number;
+  onTrainBegin(logs?: Logs): Promise<void>;
+  onEpochEnd(epoch: number, logs?: Logs): Promise<void>;
+  onTrainEnd(logs?: Logs): Promise<void>;
+}
+/** As tf.callbacks. */
+export namespace callbacks {
+  function earlyStopping(args?: EarlyStoppingArgs): EarlyStopping;
+}
+/** As tf.data (only generator). */
+export namespace data {
+  /** A dataset whose every pass calls fn for a fresh iterator. */
+  function generator<T = DatasetElement>(fn: () => DatasetIterator<T> | Iterator<T> | AsyncIterator<T> | Promise<DatasetIterator<T>>): Dataset<T>;
 }

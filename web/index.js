@@ -15,3 +15,5 @@ export {LayersModel, Sequential, model, sequential, models, loadLayersModel} fro
 export {io} from './io/index.js';
 export {History} from './models/fit.js';
 export {Optimizer, train} from './train.js';
+export {Callback, EarlyStopping, callbacks} from './callbacks.js';
+export {data} from './models/fit_data.js';

@@ -72,6 +72,65 @@ TEST(Training, GradientStepIsPlainSgd) {
   EXPECT_NEAR(w1[1].f32()[0], w0[1].f32()[0] - 0.1 * gb, 1e-5);
 }
 
+TEST(Training, SampleWeightsScaleEachSamplesLossOverTheBatchSize) {
+  // Keras 2 / tfjs: loss = mean_i(w_i * l_i) = sum(w * l) / n (not divided by sum(w)), so with SGD
+  // dLoss/dkernel_j = 2/n sum_i w_i x_ij (pred_i - y_i) for MSE.
+  auto model = Sequential::Create({MakeDense(1, "linear", "", {{"input_shape", {3}}})});
+  model->Compile(Options("meanSquaredError", 0.1, {"mse"}));
+  Tensor x, y;
+  RegressionData(8, &x, &y);
+  Tensor w({8});
+  for (int i = 0; i < 8; ++i) w.f32()[i] = 0.25f * static_cast<float>(i % 5);
+  const Tensor pred = model->Predict({x})[0];
+  double want = 0, plain = 0;
+  for (int i = 0; i < 8; ++i) {
+    const double d = pred.f32()[i] - y.f32()[i];
+    want += w.f32()[i] * d * d / 8;
+    plain += d * d / 8;
+  }
+  const std::vector<double> eval = model->Evaluate({x}, {y}, 3, {w});
+  EXPECT_NEAR(eval[0], want, 1e-5 * (1 + want));
+  EXPECT_NEAR(eval[1], plain, 1e-5 * (1 + plain));  // metrics are not weighted, as in tfjs
+  // An undefined weight tensor leaves that output unweighted.
+  EXPECT_NEAR(model->Evaluate({x}, {y}, 8, {Tensor()})[0], plain, 1e-5 * (1 + plain));
+  const Tensors w0 = model->GetWeights();
+  const std::vector<double> step = model->TrainOnBatch({x}, {y}, {w});
+  EXPECT_NEAR(step[0], want, 1e-5 * (1 + want));
+  const Tensors w1 = model->GetWeights();
+  for (int j = 0; j < 3; ++j) {
+    double g = 0;
+    for (int i = 0; i < 8; ++i) g += 2.0 / 8 * w.f32()[i] * x.f32()[i * 3 + j] * (pred.f32()[i] - y.f32()[i]);
+    EXPECT_NEAR(w1[0].f32()[j], w0[0].f32()[j] - 0.1 * g, 1e-5);
+  }
+  double gb = 0;
+  for (int i = 0; i < 8; ++i) gb += 2.0 / 8 * w.f32()[i] * (pred.f32()[i] - y.f32()[i]);
+  EXPECT_NEAR(w1[1].f32()[0], w0[1].f32()[0] - 0.1 * gb, 1e-5);
+  ExpectContains(ErrorOf<ShapeError>([&] { model->TrainOnBatch({x}, {y}, {Tensor({8, 1})}); }), {"[8]", "[8,1]"});
+  ExpectContains(ErrorOf<ValueError>([&] { model->TrainOnBatch({x}, {y}, {Tensor({5})}); }), {"8 samples", "5"});
+}
+
+TEST(Training, AFunctionLossTrainsLikeTheNamedOne) {
+  // compile() with a loss given as a function (how JS losses arrive) runs the same step as the built-in.
+  auto named = Sequential::Create({MakeDense(2, "tanh", "", {{"input_shape", {3}}}), MakeDense(1)});
+  auto custom = Sequential::Create({MakeDense(2, "tanh", "", {{"input_shape", {3}}}), MakeDense(1)});
+  custom->SetWeights(named->GetWeights());
+  named->Compile(Options("meanSquaredError", 0.1));
+  CompileOptions o = Options("", 0.1);
+  o.losses = {{"myMse", [](const Tensor& t, const Tensor& p) { return ops::Mean(ops::Square(ops::Sub(p, t)), {1}); }}};
+  custom->Compile(o);
+  EXPECT_EQ(custom->MetricsNames(), (std::vector<std::string>{"loss"}));
+  Tensor x, y;
+  RegressionData(8, &x, &y);
+  Tensor w({8});
+  for (int i = 0; i < 8; ++i) w.f32()[i] = 0.5f + 0.1f * static_cast<float>(i);
+  for (int step = 0; step < 3; ++step) {
+    const double a = named->TrainOnBatch({x}, {y}, {w})[0], b = custom->TrainOnBatch({x}, {y}, {w})[0];
+    EXPECT_NEAR(a, b, 1e-6 * (1 + a));
+  }
+  const Tensors wa = named->GetWeights(), wb = custom->GetWeights();
+  for (size_t i = 0; i < wa.size(); ++i) ExpectAllClose(wb[i], wa[i], 1e-6);
+}
+
 TEST(Training, RegularizationJoinsTheLossAndConstraintsProject) {
   LayerPtr dense = MakeDense(2, "linear", "", {{"input_shape", {3}},
                                                {"kernel_regularizer", {{"class_name", "L1L2"}, {"config", {{"l1", 0.0}, {"l2", 0.1}}}}},

@@ -127,7 +127,7 @@ async function train() {
   setState({phase: 'training', epoch: 0, batch: 0});
   status('Training…');
   const history = await model.fit(data.trainX, data.trainY, {
-    epochs: EPOCHS, batchSize: BATCH_SIZE, shuffle: true, validationData: [data.heldX, data.heldY],
+    epochs: EPOCHS, batchSize: BATCH_SIZE, shuffle: true, validationData: [data.heldX, data.heldY], verbose: 0,
     callbacks: {
       onEpochBegin: (e) => { epoch = e; },
       onBatchEnd: (batch, logs) => {

@@ -130,6 +130,7 @@ export function startDemo({createModel, imageShape, epochs, savedModel, onModel 
       batchSize: BATCH_SIZE,
       shuffle: true,
       validationData: [data.testX, data.testY],
+      verbose: 0,
       callbacks: {
         onEpochBegin: (e) => {
           epoch = e;

@@ -48,13 +48,13 @@ async function fitXor() {
   const model = km.sequential({layers: [km.layers.dense({units: 8, inputShape: [2], activation: 'tanh'}),
                                         km.layers.dense({units: 1, activation: 'sigmoid'})]});
   model.compile({optimizer: km.train.adam(0.05), loss: 'binaryCrossentropy', metrics: ['accuracy']});
-  const warmUp = await model.fit(x, y, {epochs: 50, batchSize: 2, yieldEvery: 'never'});
+  const warmUp = await model.fit(x, y, {epochs: 50, batchSize: 2, yieldEvery: 'never', verbose: 0});
   let yields = 0;
   let started = performance.now();
-  await model.fit(x, y, {epochs: 100, batchSize: 2, callbacks: {onYield: () => { yields += 1; }}});
+  await model.fit(x, y, {epochs: 100, batchSize: 2, verbose: 0, callbacks: {onYield: () => { yields += 1; }}});
   const yieldingMs = performance.now() - started;
   started = performance.now();
-  const history = await model.fit(x, y, {epochs: 100, batchSize: 2, yieldEvery: 'never'});
+  const history = await model.fit(x, y, {epochs: 100, batchSize: 2, yieldEvery: 'never', verbose: 0});
   const neverMs = performance.now() - started;
   const predictions = km.tidy(() => Array.from(model.predict(x).dataSync()));
   km.dispose([x, y]);

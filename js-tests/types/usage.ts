@@ -87,6 +87,20 @@ async function main(): Promise<void> {
     callbacks: {onEpochEnd: (epoch: number, logs?: km.Logs) => { void [epoch, logs?.loss]; }},
   });
   const losses: number[] = history.history.loss;
+  const mse: km.LossOrMetricFn = (yTrue, yPred) => km.mean(km.square(km.sub(yPred, yTrue)), -1);
+  functional.compile({optimizer: 'sgd', loss: mse, metrics: ['accuracy', mse]});
+  const stopper: km.EarlyStopping = km.callbacks.earlyStopping({monitor: 'loss', patience: 1, restoreBestWeights: true});
+  await functional.fit(km.ones([4, 3]), km.ones([4, 2]), {
+    verbose: 0, sampleWeight: km.ones([4]), classWeight: {0: 1, 1: 2}, validationFreq: [1, 2],
+    validationData: [km.ones([2, 3]), km.ones([2, 2]), km.ones([2])], callbacks: [stopper, {onTrainEnd: () => {}}],
+  });
+  async function* batches(): AsyncGenerator<km.DatasetElement> {
+    yield {xs: km.ones([2, 3]), ys: km.ones([2, 2])};
+  }
+  const dataset: km.Dataset = km.data.generator(batches);
+  await functional.fitDataset(dataset, {epochs: 1, batchesPerEpoch: 1, validationData: batches, verbose: 0});
+  const onData = await functional.evaluateDataset(batches, {batches: 1});
+  km.dispose(onData);
   const evaluated: km.Tensor | km.Tensor[] = functional.evaluate(km.ones([4, 3]), km.ones([4, 2]), {batchSize: 2});
   const step: number | number[] = functional.trainOnBatch(km.ones([4, 3]), km.ones([4, 2]));
   const predicted = functional.predict(km.ones([1, 3]), {batchSize: 8}) as km.Tensor;

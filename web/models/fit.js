@@ -1,7 +1,7 @@
-// model.fit: tfjs-layers' training loop, driven from JS one batch at a time. Each epoch draws a seeded
-// permutation of the samples, each batch is gathered (or sliced, without shuffling) inside tidy() and
-// handed to the C++ training step, whose loss and metrics come back as numbers. Between batches the loop
-// awaits the callbacks and yields to the event loop, so a page stays responsive during training.
+// model.fit over tensors: tfjs-layers' training loop, driven from JS one batch at a time. Each epoch draws
+// a seeded permutation of the samples, each batch (inputs, targets and sample weights) is gathered (or
+// sliced, without shuffling) inside tidy() and handed to the C++ training step, whose loss and metrics come
+// back as numbers. The epoch loop itself (callbacks, logs, validation, yielding) is train_loop.js.
 import {tidy} from '../engine.js';
 import {seededRandom} from '../seeded.js';
 import {tensor} from '../creation.js';
@@ -9,41 +9,10 @@ import {gather, slice} from '../ops/shape.js';
 import {describeValue} from '../tensor.js';
 import {toTensorArray} from '../lists.js';
 import {wasm} from '../wasm.js';
-import {nextFrame} from './yield.js';
+import {sampleWeightsFor} from './sample_weights.js';
+import {checkValidationFreq, checkVerbose, trainEpochs} from './train_loop.js';
 
-// What fit() returns, as tfjs' History: per-epoch logs keyed by name, and the epoch numbers.
-export class History {
-  constructor(params) {
-    this.epoch = [];
-    this.history = {};
-    this.params = params;
-  }
-
-  _record(epoch, logs) {
-    this.epoch.push(epoch);
-    for (const [key, value] of Object.entries(logs)) (this.history[key] ??= []).push(value);
-  }
-}
-
-const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd', 'onYield'];
-
-function standardizeCallbacks(callbacks, op) {
-  if (callbacks == null) return [];
-  const list = Array.isArray(callbacks) ? callbacks : [callbacks];
-  list.forEach((cb, i) => {
-    if (cb === null || typeof cb !== 'object') throw new Error(`${op}: callbacks[${i}] must be an object of hooks, got ${describeValue(cb)}`);
-    for (const key of HOOKS) {
-      if (cb[key] != null && typeof cb[key] !== 'function') throw new Error(`${op}: callback ${key} must be a function`);
-    }
-  });
-  return list;
-}
-
-async function call(callbacks, hook, ...args) {
-  for (const cb of callbacks) {
-    if (cb[hook]) await cb[hook](...args);
-  }
-}
+export {History} from './train_loop.js';
 
 // Fisher-Yates over 0..n-1.
 function permutation(n, seed) {
@@ -59,11 +28,17 @@ function permutation(n, seed) {
   return p;
 }
 
-function sliceRows(xs, begin, size) {
-  return xs.map((x) => slice(x, [begin], [size]));
+// Rows [begin, begin + size) of each tensor; null entries (unweighted outputs) stay null.
+export function sliceRows(xs, begin, size) {
+  return xs.map((x) => (x === null ? null : slice(x, [begin], [size])));
+}
+
+function gatherRows(xs, idx) {
+  return xs.map((x) => (x === null ? null : gather(x, idx)));
 }
 
 function checkArgs(args, op) {
+  if (args === null || typeof args !== 'object') throw new Error(`${op}: expects an object of options, got ${describeValue(args)}`);
   const intArg = (key, fallback, min) => {
     const v = args[key] ?? fallback;
     if (!Number.isInteger(v) || v < min) throw new Error(`${op}: ${key} must be an integer >= ${min}, got ${describeValue(args[key])}`);
@@ -73,9 +48,10 @@ function checkArgs(args, op) {
     epochs: intArg('epochs', 1, 0),
     batchSize: intArg('batchSize', 32, 1),
     initialEpoch: intArg('initialEpoch', 0, 0),
-    verbose: intArg('verbose', 0, 0),
+    verbose: checkVerbose(args.verbose, op),
     shuffle: args.shuffle ?? true,
     validationSplit: args.validationSplit ?? 0,
+    validationFreq: checkValidationFreq(args.validationFreq, op),
     yieldEvery: args.yieldEvery ?? 'auto',
     seed: args.seed,
   };
@@ -86,8 +62,13 @@ function checkArgs(args, op) {
   if (out.seed != null && (!Number.isSafeInteger(out.seed) || out.seed < 0)) {
     throw new Error(`${op}: seed must be a non-negative integer, got ${describeValue(out.seed)}`);
   }
-  for (const key of ['stepsPerEpoch', 'validationSteps', 'classWeight', 'sampleWeight']) {
-    if (args[key] != null) throw new Error(`${op}: ${key} is not supported`);
+  // tfjs' fit over tensors never reaches its step-wise mode (it passes no steps to its loop); with tensors
+  // the steps follow from batchSize, so asking for them is a mistake worth naming.
+  for (const key of ['stepsPerEpoch', 'validationSteps']) {
+    if (args[key] != null) {
+      throw new Error(`${op}: ${key} (${describeValue(args[key])}) applies to step-wise training; with tensors batchSize sets the steps. ` +
+                      'Use fitDataset with batchesPerEpoch / validationBatches to train on a fixed number of batches');
+    }
   }
   return out;
 }
@@ -104,8 +85,16 @@ function sampleCount(xs, ys, op) {
   return n;
 }
 
-function formatLogs(logs) {
-  return Object.entries(logs).map(([k, v]) => `${k}: ${v.toPrecision(4)}`).join(' - ');
+// validationData: [x, y] or [x, y, sampleWeight] (Keras takes the third; tfjs 4.22 does not yet).
+export function validationTensors(model, vd, op) {
+  if (!Array.isArray(vd) || vd.length < 2 || vd.length > 3) {
+    throw new Error(`${op}: validationData must be [xVal, yVal] or [xVal, yVal, valSampleWeight], got ${describeValue(vd)}`);
+  }
+  const xs = toTensorArray(vd[0], op, 'validationData[0]');
+  const ys = toTensorArray(vd[1], op, 'validationData[1]');
+  sampleCount(xs, ys, `${op} (validationData)`);
+  const {weights} = sampleWeightsFor(ys, model.outputNames, vd[2] ?? null, null, `${op} (validationData)`);
+  return {xs, ys, weights};
 }
 
 export async function fitLoop(model, x, y, rawArgs) {
@@ -115,87 +104,54 @@ export async function fitLoop(model, x, y, rawArgs) {
   let ys = toTensorArray(y, op, 'y');
   if (!wasm().modelCompiled(model._handle('fit'))) throw new Error(`${op}: compile() must be called before fit`);
   const total = sampleCount(xs, ys, op);
-  const callbacks = standardizeCallbacks(rawArgs?.callbacks, op);
-  const owned = [];  // tensors made here (validation split), disposed at the end
-  let valXs = null;
-  let valYs = null;
+  const owned = [];  // tensors made here (class weights, validation split), disposed at the end
   try {
+    const made = sampleWeightsFor(ys, model.outputNames, rawArgs?.sampleWeight, rawArgs?.classWeight, op);
+    owned.push(...made.owned);
+    let weights = made.weights;
+    // Class weights weight the training loss only (tfjs and tf.keras); sample weights also split off
+    // with the validation samples.
+    const given = rawArgs?.classWeight == null ? weights
+      : sampleWeightsFor(ys, model.outputNames, rawArgs?.sampleWeight, null, op).weights;
+    let val = null;
     if (rawArgs?.validationData != null) {
-      const vd = rawArgs.validationData;
-      if (!Array.isArray(vd) || vd.length < 2) throw new Error(`${op}: validationData must be [xVal, yVal]`);
-      if (vd.length > 2 && vd[2] != null) throw new Error(`${op}: validation sample weights are not supported`);
-      valXs = toTensorArray(vd[0], op, 'validationData[0]');
-      valYs = toTensorArray(vd[1], op, 'validationData[1]');
+      val = validationTensors(model, rawArgs.validationData, op);
     } else if (args.validationSplit > 0) {
-      // As Keras: the last fraction of the samples, taken before any shuffling.
+      // As Keras: the last fraction of the samples, taken before any shuffling; sample weights split alike.
       const splitAt = Math.floor(total * (1 - args.validationSplit));
       if (splitAt <= 0 || splitAt >= total) {
         throw new Error(`${op}: validationSplit ${args.validationSplit} leaves no ${splitAt <= 0 ? 'training' : 'validation'} samples out of ${total}`);
       }
-      valXs = sliceRows(xs, splitAt, total - splitAt);
-      valYs = sliceRows(ys, splitAt, total - splitAt);
+      const rest = total - splitAt;
+      val = {xs: sliceRows(xs, splitAt, rest), ys: sliceRows(ys, splitAt, rest),
+             weights: given === null ? null : sliceRows(given, splitAt, rest)};
       xs = sliceRows(xs, 0, splitAt);
       ys = sliceRows(ys, 0, splitAt);
-      owned.push(...valXs, ...valYs, ...xs, ...ys);
+      if (weights !== null) weights = sliceRows(weights, 0, splitAt);
+      for (const list of [val.xs, val.ys, val.weights ?? [], xs, ys, weights ?? []]) owned.push(...list.filter((t) => t !== null));
     }
     const n = xs[0].shape[0];
     if (n === 0) throw new Error(`${op}: there are no training samples`);
-    const doValidation = valXs !== null;
-    const history = new History({
-      epochs: args.epochs, initialEpoch: args.initialEpoch, samples: n, batchSize: args.batchSize,
-      verbose: args.verbose, doValidation,
-    });
     const fitCall = model._fitCalls++;
-    const yielder = nextFrame(args.yieldEvery);
-    model.stopTraining = false;
-    let names = null;
-
-    await call(callbacks, 'onTrainBegin', {});
-    for (let epoch = args.initialEpoch; epoch < args.epochs; ++epoch) {
-      const started = Date.now();
-      await call(callbacks, 'onEpochBegin', epoch, {});
+    const params = {
+      epochs: args.epochs, initialEpoch: args.initialEpoch, samples: n, steps: null, batchSize: args.batchSize,
+      verbose: args.verbose, doValidation: val !== null, metrics: null,
+    };
+    const validate = val === null ? null : () => model._evaluateValues(val.xs, val.ys, args.batchSize, op, val.weights);
+    return await trainEpochs(model, op, {...args, params, validate, callbacks: rawArgs?.callbacks}, async (epoch, batches) => {
       const order = args.shuffle ? permutation(n, (args.seed ?? fitCall) * 100003 + epoch) : null;
-      const totals = [];
-      let seen = 0;
-      for (let begin = 0, batch = 0; begin < n; begin += args.batchSize, ++batch) {
+      for (let begin = 0; begin < n && !batches.stop(); begin += args.batchSize) {
         const size = Math.min(args.batchSize, n - begin);
-        await call(callbacks, 'onBatchBegin', batch, {batch, size});
-        const values = tidy(() => {
-          let bx;
-          let by;
-          if (order !== null) {
-            const idx = tensor(order.subarray(begin, begin + size), [size], 'int32');
-            bx = xs.map((t) => gather(t, idx));
-            by = ys.map((t) => gather(t, idx));
-          } else {
-            bx = sliceRows(xs, begin, size);
-            by = sliceRows(ys, begin, size);
+        await batches.step(size, () => tidy(() => {
+          if (order === null) {
+            return model._trainStep(sliceRows(xs, begin, size), sliceRows(ys, begin, size),
+                                    weights === null ? null : sliceRows(weights, begin, size), op);
           }
-          return model._trainStep(bx, by, op);
-        });
-        names ??= model.metricsNames;
-        values.forEach((v, i) => { totals[i] = (totals[i] ?? 0) + v * size; });
-        seen += size;
-        const batchLogs = {batch, size};
-        names.forEach((name, i) => { batchLogs[name] = values[i]; });
-        await call(callbacks, 'onBatchEnd', batch, batchLogs);
-        await yielder.afterBatch(callbacks, epoch, batch, batchLogs);
-        if (model.stopTraining) break;
+          const idx = tensor(order.subarray(begin, begin + size), [size], 'int32');
+          return model._trainStep(gatherRows(xs, idx), gatherRows(ys, idx), weights === null ? null : gatherRows(weights, idx), op);
+        }));
       }
-      const epochLogs = {};
-      names.forEach((name, i) => { epochLogs[name] = totals[i] / seen; });
-      if (doValidation) {
-        const valValues = model._evaluateValues(valXs, valYs, args.batchSize, op);
-        names.forEach((name, i) => { epochLogs[`val_${name}`] = valValues[i]; });
-      }
-      if (args.verbose > 0) console.log(`Epoch ${epoch + 1}/${args.epochs} - ${Date.now() - started}ms - ${formatLogs(epochLogs)}`);
-      await call(callbacks, 'onEpochEnd', epoch, epochLogs);
-      history._record(epoch, epochLogs);
-      await yielder.afterEpoch();
-      if (model.stopTraining) break;
-    }
-    await call(callbacks, 'onTrainEnd', {});
-    return history;
+    });
   } finally {
     for (const t of owned) t.dispose();
   }

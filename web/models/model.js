@@ -9,6 +9,9 @@ import {Layer, registerLayerKind, wrapLayer} from '../layers/layer.js';
 import {symbolicFrom, withSymbolicList} from '../layers/symbolic.js';
 import {toOptimizer} from '../train.js';
 import {fitLoop} from './fit.js';
+import {evaluateDatasetLoop, fitDatasetLoop} from './fit_data.js';
+import {sampleWeightsFor} from './sample_weights.js';
+import {jsLossOrMetric} from './js_loss.js';
 import {loadLayersModel as loadWith, saveModel} from '../io/index.js';
 import {loadKerasModel as loadKerasWith, loadWeightsInto} from '../io/keras.js';
 import {saveKerasModel} from '../io/keras_write.js';
@@ -19,9 +22,9 @@ function positiveInt(value, fallback, op, what) {
   return value;
 }
 
-// One name per output: a string for all, an array, or an object keyed by output name.
+// One entry per output: a name (or function, or number) for all, an array, or an object keyed by output name.
 function perOutput(value, outputNames, op, what) {
-  if (typeof value === 'string') return [value];
+  if (typeof value === 'string' || typeof value === 'function' || typeof value === 'number') return [value];
   if (Array.isArray(value)) return value;
   if (value !== null && typeof value === 'object') {
     return outputNames.map((name) => {
@@ -38,6 +41,8 @@ export class LayersModel extends Layer {
     this.optimizer = null;
     // Set by a callback to end fit() after the current batch, as in tfjs.
     this.stopTraining = false;
+    // True while fit() or fitDataset() runs, as in tfjs.
+    this.isTraining = false;
     this._fitCalls = 0;
   }
 
@@ -100,71 +105,121 @@ export class LayersModel extends Layer {
   }
 
   // compile({optimizer, loss, metrics, lossWeights}): losses and metrics by name (tfjs and Keras
-  // spellings); a loss per output as an array or an object keyed by output name.
+  // spellings) or as JS functions (yTrue, yPred) => Tensor of km ops, as tfjs takes them; a loss per output
+  // as an array or an object keyed by output name. A function loss runs inside the C++ training step
+  // (called back under the same gradient tape as the layers), so its gradients, the regularization
+  // penalties, the optimizer update and the constraints are those of a named loss.
   compile(args) {
     const op = `model '${this.name}'.compile`;
     if (args == null || typeof args !== 'object') throw new Error(`${op}: expects {optimizer, loss, metrics?}`);
     if (args.loss == null) throw new Error(`${op}: a loss is required`);
-    if (typeof args.loss === 'function' || (Array.isArray(args.loss) && args.loss.some((l) => typeof l === 'function'))) {
-      throw new Error(`${op}: losses given as JS functions are not supported yet; use a loss name`);
-    }
     const outputNames = this.outputNames;
     const losses = perOutput(args.loss, outputNames, op, 'loss');
+    losses.forEach((l, i) => {
+      if (typeof l !== 'string' && typeof l !== 'function') {
+        throw new Error(`${op}: loss ${i} must be a loss name or a function (yTrue, yPred) => Tensor, got ${describeValue(l)}`);
+      }
+    });
     let metrics = args.metrics ?? [];
-    if (typeof metrics === 'string') metrics = [metrics];
-    if (!Array.isArray(metrics) || metrics.some((m) => typeof m !== 'string')) {
-      throw new Error(`${op}: metrics must be an array of metric names (functions are not supported yet), got ${describeValue(args.metrics)}`);
+    if (typeof metrics === 'string' || typeof metrics === 'function') metrics = [metrics];
+    if (!Array.isArray(metrics) || metrics.some((m) => typeof m !== 'string' && typeof m !== 'function')) {
+      throw new Error(`${op}: metrics must be an array of metric names or functions (yTrue, yPred) => Tensor, got ${describeValue(args.metrics)}`);
     }
     const lossWeights = args.lossWeights == null ? null : perOutput(args.lossWeights, outputNames, op, 'lossWeights');
     const optimizer = toOptimizer(args.optimizer);
-    const options = JSON.stringify({losses, loss_weights: lossWeights, metrics});
-    wasm().modelCompile(this._handle('compile'), optimizer._live('compile'), options);
+    const metricNames = metrics.filter((m) => typeof m === 'string');
+    const metricFns = metrics.filter((m) => typeof m === 'function');
+    // As tfjs names them: a function by its name (getLossOrMetricName).
+    const fnName = (f, fallback) => (f.name === '' ? fallback : f.name);
+    const options = JSON.stringify({
+      losses: losses.map((l) => (typeof l === 'string' ? l : null)),
+      loss_names: losses.map((l) => (typeof l === 'string' ? l : fnName(l, 'loss'))),
+      loss_weights: lossWeights, metrics: metricNames,
+      metric_fn_names: metricFns.map((f, i) => fnName(f, `metric_${i}`)),
+    });
+    wasm().modelCompile(this._handle('compile'), optimizer._live('compile'), options,
+                        losses.map((l) => (typeof l === 'function' ? jsLossOrMetric(l, 'loss') : null)),
+                        metricFns.map((f) => jsLossOrMetric(f, 'metric')));
     checkError(null);
     this.optimizer = optimizer;
-    // What save() writes as the training config (io/artifacts.js).
-    this._compileArgs = {loss: args.loss, metrics, lossWeights: args.lossWeights ?? null};
+    // What save() writes as the training config (io/artifacts.js). A JS function cannot be saved, and its
+    // name would make loading fail (an unknown loss), so a model with a function loss saves no training
+    // config (it loads uncompiled, as tfjs' does) and function metrics are left out.
+    this._compileArgs = losses.some((l) => typeof l === 'function') ? null
+      : {loss: args.loss, metrics: metricNames, lossWeights: args.lossWeights ?? null};
   }
 
-  // Names of trainOnBatch's / evaluate's values: 'loss', per-output losses, then metrics ('acc', ...).
+  // Names of trainOnBatch's / evaluate's values: 'loss', per-output losses, then metrics ('acc', ...); a
+  // repeated name gets '_1', '_2' ... as tfjs' getDedupedMetricsNames does.
   get metricsNames() {
     const text = wasm().modelMetricsNames(this._handle('metricsNames'));
     checkError(null);
-    return JSON.parse(text);
+    const names = JSON.parse(text);
+    const seen = new Map();
+    return names.map((name) => {
+      const count = seen.get(name) ?? 0;
+      seen.set(name, count + 1);
+      return count === 0 ? name : `${name}_${count}`;
+    });
   }
 
-  _trainStep(xs, ys, op) {
+  // weights: null, or one tensor (or null) per output: sample weights for this batch.
+  _trainStep(xs, ys, weights, op) {
     const h = this._handle(op);
-    const n = withTensorList(xs, op, 'x', (xl) => withTensorList(ys, op, 'y', (yl) => wasm().modelTrainOnBatch(h, xl, yl)));
+    const n = withTensorList(xs, op, 'x', (xl) => withTensorList(ys, op, 'y', (yl) => withTensorList(weights ?? [], op, 'sampleWeight',
+      (wl) => wasm().modelTrainOnBatch(h, xl, yl, wl))));
     checkError(null);
     weightsChanged();
     return readValues(n);
   }
 
-  _evaluateValues(xs, ys, batchSize, op) {
+  _evaluateValues(xs, ys, batchSize, op, weights = null) {
     const h = this._handle(op);
-    const n = withTensorList(xs, op, 'x', (xl) => withTensorList(ys, op, 'y', (yl) => wasm().modelEvaluate(h, xl, yl, batchSize)));
+    const n = withTensorList(xs, op, 'x', (xl) => withTensorList(ys, op, 'y', (yl) => withTensorList(weights ?? [], op, 'sampleWeight',
+      (wl) => wasm().modelEvaluate(h, xl, yl, batchSize, wl))));
     checkError(null);
     return readValues(n);
   }
 
   // One gradient step on a batch; the loss (and metrics) computed on the batch before the update.
-  trainOnBatch(x, y) {
+  // {sampleWeight, classWeight} weight the samples' losses as fit does (Keras' train_on_batch has both).
+  trainOnBatch(x, y, args = {}) {
     const op = `model '${this.name}'.trainOnBatch`;
-    const values = this._trainStep(toTensorArray(x, op, 'x'), toTensorArray(y, op, 'y'), op);
-    return values.length === 1 ? values[0] : values;
+    const xs = toTensorArray(x, op, 'x');
+    const ys = toTensorArray(y, op, 'y');
+    const {weights, owned} = args?.sampleWeight == null && args?.classWeight == null ? {weights: null, owned: []}
+      : sampleWeightsFor(ys, this.outputNames, args.sampleWeight, args.classWeight, op);
+    try {
+      const values = this._trainStep(xs, ys, weights, op);
+      return values.length === 1 ? values[0] : values;
+    } finally {
+      for (const t of owned) t.dispose();
+    }
   }
 
   // Loss and metrics in inference mode: a scalar Tensor, or one per value name as tfjs returns them.
+  // {sampleWeight} weights the loss as in fit.
   evaluate(x, y, args = {}) {
     const op = `model '${this.name}'.evaluate`;
     const batchSize = positiveInt(args.batchSize, 32, op, 'batchSize');
-    const values = this._evaluateValues(toTensorArray(x, op, 'x'), toTensorArray(y, op, 'y'), batchSize, op);
+    const ys = toTensorArray(y, op, 'y');
+    const {weights} = args.sampleWeight == null ? {weights: null} : sampleWeightsFor(ys, this.outputNames, args.sampleWeight, null, op);
+    const values = this._evaluateValues(toTensorArray(x, op, 'x'), ys, batchSize, op, weights);
     const out = values.map((v) => scalar(v));
     return out.length === 1 ? out[0] : out;
   }
 
   fit(x, y, args = {}) {
     return fitLoop(this, x, y, args);
+  }
+
+  // tfjs' fitDataset / evaluateDataset (fit_data.js says what a dataset may be).
+  fitDataset(dataset, args) {
+    return fitDatasetLoop(this, dataset, args);
+  }
+
+  evaluateDataset(dataset, args) {
+    return evaluateDatasetLoop(this, dataset, args);
   }
 
   // tfjs' model.save(url | handler, {includeOptimizer}): 'file://dir' (Node), 'indexeddb://name',
