@@ -1,13 +1,12 @@
 // The convolution cases: forward passes of one layer at batch 1 (kerasm's layer, tfjs-backend-wasm's
-// fused conv op with bias, onnxruntime-web's Conv), and a training step of a small CNN, which only
-// kerasm can run on wasm (tfjs-backend-wasm has no Conv2DBackpropFilter; onnxruntime-web does not train).
+// fused conv op with bias, onnxruntime-web's Conv). The whole-CNN rows are in cnn.mjs.
 // Every peer gets the same weights and inputs; ORT works in NCHW, the others in NHWC.
 import { seededValues } from './harness.mjs';
 
 const readBack = (t) => { const v = t.dataSync(); t.dispose(); return v; };
 
 // OIHW from HWIO (Keras' kernel layout) for ORT; for depthwise the Keras kernel [kh, kw, C, 1] becomes [C, 1, kh, kw].
-function toOihw(k, [kh, kw, ci, co]) {
+export function toOihw(k, [kh, kw, ci, co]) {
   const out = new Float32Array(k.length);
   for (let h = 0; h < kh; ++h)
     for (let w = 0; w < kw; ++w)
@@ -67,32 +66,6 @@ function convCase({ name, size, cin, cout, kernel, stride, padding, depthwise = 
   });
 }
 
-// A training step of conv(3x3, 16) - conv(3x3 stride 2, 32) - flatten - dense(10) on 28x28x1 at batch 32
-// (MNIST-sized), with SGD and cross-entropy: kerasm only.
-function cnnTrainCase({ km }) {
-  return {
-    name: 'cnn train step 28x28x1 b32 (tfjs-wasm, ort: cannot train convs)',
-    async setup() {
-      const model = km.sequential({ layers: [
-        km.layers.conv2d({ inputShape: [28, 28, 1], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
-        km.layers.conv2d({ filters: 32, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
-        km.layers.flatten(),
-        km.layers.dense({ units: 10, activation: 'softmax' }),
-      ] });
-      model.compile({ optimizer: km.train.sgd(0.01), loss: 'categoricalCrossentropy' });
-      const x = km.tensor(seededValues(32 * 28 * 28, 24).map((v) => (v + 1) / 2), [32, 28, 28, 1]);
-      const yv = new Float32Array(32 * 10);
-      for (let i = 0; i < 32; ++i) yv[i * 10 + (i % 10)] = 1;
-      const y = km.tensor(yv, [32, 10]);
-      return {
-        run: { kerasm: () => model.trainOnBatch(x, y) },
-        dispose() { km.dispose([x, y]); model.dispose(); },
-      };
-    },
-    rounds: 6,
-  };
-}
-
 export function convCases(libs) {
   return [
     convCase({ name: 'conv2d 3x3 56x56x64->64 same', size: 56, cin: 64, cout: 64, kernel: 3, stride: 1, padding: 'same' }),
@@ -100,5 +73,5 @@ export function convCases(libs) {
     convCase({ name: 'conv2d 1x1 28x28x128->256', size: 28, cin: 128, cout: 256, kernel: 1, stride: 1, padding: 'valid' }),
     convCase({ name: 'depthwiseConv2d 3x3 112x112x32', size: 112, cin: 32, cout: 32, kernel: 3, stride: 1, padding: 'same',
                depthwise: true }),
-  ].map((make) => make(libs)).concat([cnnTrainCase(libs)]);
+  ].map((make) => make(libs));
 }

@@ -34,15 +34,16 @@ const floatField = (field, f) => {
 };
 
 const FLOAT = 1;
+const ELEM_TYPES = { float32: FLOAT, int32: 6 };
 
 function tensorProto(name, dims, data) {
   const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return concat([...dims.map((d) => intField(1, d)), intField(2, FLOAT), strField(8, name), lenField(9, raw)]);
 }
 
-function valueInfo(name, dims) {
+function valueInfo(name, dims, dtype = 'float32') {
   const shape = concat(dims.map((d) => lenField(1, typeof d === 'string' ? strField(2, d) : intField(1, d))));
-  const tensorType = concat([intField(1, FLOAT), lenField(2, shape)]);
+  const tensorType = concat([intField(1, ELEM_TYPES[dtype]), lenField(2, shape)]);
   return concat([strField(1, name), lenField(2, lenField(1, tensorType))]);
 }
 
@@ -50,10 +51,12 @@ function attribute(name, value) {
   if (Number.isInteger(value)) return concat([strField(1, name), intField(3, value), intField(20, 2)]);
   if (typeof value === 'number') return concat([strField(1, name), floatField(2, value), intField(20, 1)]);
   if (Array.isArray(value)) return concat([strField(1, name), ...value.map((v) => intField(8, v)), intField(20, 7)]);
+  if (typeof value === 'string') return concat([strField(1, name), strField(4, value), intField(20, 3)]);
   throw new Error(`onnx: unsupported attribute ${name}`);
 }
 
-// nodes: [{op, inputs, outputs, attrs}], inputs/outputs: [{name, dims}], initializers: [{name, dims, data}]
+// nodes: [{op, inputs, outputs, attrs}], inputs/outputs: [{name, dims, dtype}] (dtype float32 unless
+// 'int32'), initializers: [{name, dims, data}] (float32)
 export function buildModel({ nodes, inputs, outputs, initializers = [], opset = 17 }) {
   const graph = concat([
     ...nodes.map((n, i) => lenField(1, concat([
@@ -65,7 +68,7 @@ export function buildModel({ nodes, inputs, outputs, initializers = [], opset = 
     ]))),
     strField(2, 'bench'),
     ...initializers.map((t) => lenField(5, tensorProto(t.name, t.dims, t.data))),
-    ...inputs.map((v) => lenField(11, valueInfo(v.name, v.dims))),
+    ...inputs.map((v) => lenField(11, valueInfo(v.name, v.dims, v.dtype))),
     ...outputs.map((v) => lenField(12, valueInfo(v.name, v.dims))),
   ]);
   return concat([

@@ -134,7 +134,78 @@ function trainCase({ km, tf }) {
   };
 }
 
+// embedding(1000, 64) -> bidirectional(lstm(128)), concatenated last states, predict at batch 32 over
+// 100 tokens: the text-classifier front end. ORT runs Gather, then a bidirectional LSTM op.
+function embeddingBiLstmCase({ km, tf, ort, ortSession }) {
+  const batch = 32, vocab = 1000;
+  return {
+    name: `embedding+bidirectional lstm ${UNITS}/${INPUT}/T${T} b${batch} predict`,
+    flops: 2 * 2 * batch * T * 4 * UNITS * (INPUT + UNITS),
+    async setup() {
+      const ids = Int32Array.from(seededValues(batch * T, 37), (v) => Math.floor((v + 1) / 2 * vocab) % vocab);
+      const ev = seededValues(vocab * INPUT, 38);
+      const dir = (seed) => [seededValues(INPUT * 4 * UNITS, seed).map((v) => v * 0.1),
+                             seededValues(UNITS * 4 * UNITS, seed + 1).map((v) => v * 0.1),
+                             seededValues(4 * UNITS, seed + 2).map((v) => v * 0.1)];
+      const fw = dir(60), bw = dir(70);
+      const shapes = [[vocab, INPUT], [INPUT, 4 * UNITS], [UNITS, 4 * UNITS], [4 * UNITS]];
+      const values = [ev, ...fw, ...bw];
+      const build = (lib) => {
+        const model = lib.sequential({ layers: [
+          lib.layers.embedding({ inputDim: vocab, outputDim: INPUT, inputLength: T, inputShape: [T] }),
+          lib.layers.bidirectional({ layer: lib.layers.lstm({ units: UNITS, recurrentActivation: 'sigmoid' }), mergeMode: 'concat' }),
+        ] });
+        const ws = values.map((v, i) => lib.tensor(v, shapes[i === 0 ? 0 : 1 + (i - 1) % 3]));
+        model.setWeights(ws);
+        lib.dispose(ws);
+        return model;
+      };
+      const model = build(km), tmodel = build(tf);
+      const order = [0, 3, 1, 2];
+      const both = (i, n) => { const a = toOnnxWeights(fw[i], n, order), b = toOnnxWeights(bw[i], n, order);
+                               const out = new Float32Array(a.length * 2); out.set(a); out.set(b, a.length); return out; };
+      const bias = new Float32Array(2 * 8 * UNITS);  // per direction [input bias, recurrent bias (none)]
+      bias.set(reorderBias(fw[2], order));
+      bias.set(reorderBias(bw[2], order), 8 * UNITS);
+      const sess = await ortSession({
+        nodes: [
+          { op: 'Gather', inputs: ['emb', 'ids'], outputs: ['e'] },
+          { op: 'Transpose', inputs: ['e'], outputs: ['et'], attrs: { perm: [1, 0, 2] } },
+          { op: 'LSTM', inputs: ['et', 'w', 'r', 'b'], outputs: ['', 'h'], attrs: { hidden_size: UNITS, direction: 'bidirectional' } },
+          // [2, batch, units] -> [batch, 2 * units]: forward then backward, as Keras' concat merge.
+          { op: 'Transpose', inputs: ['h'], outputs: ['ht'], attrs: { perm: [1, 0, 2] } },
+          { op: 'Flatten', inputs: ['ht'], outputs: ['y'], attrs: { axis: 1 } },
+        ],
+        inputs: [{ name: 'ids', dims: [batch, T], dtype: 'int32' }], outputs: [{ name: 'y', dims: [batch, 2 * UNITS] }],
+        initializers: [{ name: 'emb', dims: [vocab, INPUT], data: ev },
+                       { name: 'w', dims: [2, 4 * UNITS, INPUT], data: both(0, INPUT) },
+                       { name: 'r', dims: [2, 4 * UNITS, UNITS], data: both(1, UNITS) },
+                       { name: 'b', dims: [2, 8 * UNITS], data: bias }],
+      });
+      const kx = km.tensor(ids, [batch, T], 'int32'), tx = tf.tensor(ids, [batch, T], 'int32');
+      const feed = { ids: new ort.Tensor('int32', ids, [batch, T]) };
+      const run = {
+        kerasm: () => readBack(model.predict(kx)),
+        tfjs: () => readBack(tmodel.predict(tx)),
+        ort: async () => (await sess.run(feed)).y.data,
+      };
+      const a = run.kerasm(), b = run.tfjs(), c = await run.ort();
+      let tfDiff = 0, ortDiff = 0;
+      for (let i = 0; i < a.length; ++i) {
+        tfDiff = Math.max(tfDiff, Math.abs(a[i] - b[i]));
+        ortDiff = Math.max(ortDiff, Math.abs(a[i] - c[i]));
+      }
+      if (!(tfDiff < 1e-4 && ortDiff < 1e-4)) throw new Error(`bench embedding+bilstm: peers disagree (tfjs by ${tfDiff}, ort by ${ortDiff})`);
+      return {
+        run,
+        dispose() { kx.dispose(); model.dispose(); tx.dispose(); tmodel.dispose(); sess.release(); },
+      };
+    },
+    rounds: 8,
+  };
+}
+
 export function rnnCases(libs) {
-  return [sequenceCase('lstm', 32), sequenceCase('gru', 32), sequenceCase('lstm', 1)]
+  return [sequenceCase('lstm', 32), sequenceCase('gru', 32), sequenceCase('lstm', 1), embeddingBiLstmCase]
     .map((make) => make(libs)).concat([trainCase(libs)]);
 }

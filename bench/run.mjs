@@ -17,6 +17,7 @@ import { buildModel } from './onnx.mjs';
 import { mlpCases } from './mlp.mjs';
 import { convCases } from './conv.mjs';
 import { rnnCases } from './rnn.mjs';
+import { cnnCases } from './cnn.mjs';
 
 const filters = process.argv.slice(2);
 const wanted = (name) => filters.length === 0 || filters.some((f) => name.includes(f));
@@ -116,13 +117,14 @@ cases.push({
 cases.push(...mlpCases({ km, tf, ort, ortSession }));
 cases.push(...convCases({ km, tf, ort, ortSession }));
 cases.push(...rnnCases({ km, tf, ort, ortSession }));
+cases.push(...cnnCases({ km, tf, ort, ortSession }));
 
 const rows = [];
 for (const c of cases) {
   if (!wanted(c.name)) continue;
   const env = await c.setup();
-  const t = await compare(env.run, c.rounds ? { rounds: c.rounds } : undefined);
-  env.dispose();
+  const t = await compare(env.run, { rounds: c.rounds ?? 12, warmup: c.warmup ?? 4 });
+  await env.dispose();
   const row = { case: c.name };
   for (const [peer, ms] of Object.entries(t)) row[`${peer} ms`] = ms.toFixed(3);
   if (c.flops) row['kerasm GFLOPS'] = (c.flops / t.kerasm / 1e6).toFixed(2);
