@@ -908,6 +908,11 @@ export class Optimizer {
   /** One step on the scalar f(); varList defaults to every trainable variable (layers' included). */
   minimize(f: () => Tensor, returnCost: true, varList?: Variable[]): Tensor;
   minimize(f: () => Tensor, returnCost?: false, varList?: Variable[]): null;
+  /** tfjs' layout: {name: 'iter', tensor: int32 scalar}, then '<variable>/<slot>' slot kind by slot kind
+   *  (Adam: every '/m', then every '/v'). New tensors: the caller disposes them. */
+  getWeights(): Promise<Array<{name: string; tensor: Tensor}>>;
+  /** 'iter' first, then the slots in getWeights() order; matched by position to the next step's variables. */
+  setWeights(weightValues: Array<{name: string; tensor: Tensor}>): Promise<void>;
   dispose(): void;
 }
 /** tfjs-core's factories and defaults (a defaulted epsilon is 1e-7). */
@@ -1082,7 +1087,7 @@ export namespace io {
     load?(): Promise<ModelArtifacts>;
   }
   interface SaveConfig {
-    /** Not supported yet: throws (the optimizer's configuration is saved in trainingConfig regardless). */
+    /** Also save a compiled model's optimizer state (weight specs in group 'optimizer', as tfjs). */
     includeOptimizer?: boolean;
   }
   interface LoadOptions {
