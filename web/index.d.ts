@@ -1040,7 +1040,8 @@ export namespace serialization {
 export namespace models {
   /** From Keras' model.to_json() (object or text) or a tfjs model.json's topology; weights are freshly initialized. */
   function modelFromJSON(json: {[key: string]: unknown} | string): Promise<LayersModel>;
-  /** A Keras 3 .keras zip, a Keras 1/2 .h5 model or Keras JSON (told apart by content): a URL, a path (Node), a File/Blob or bytes. */
+  /** A Keras 3 .keras zip, a Keras 1/2 .h5 model or Keras JSON (told apart by content): a URL, a path (Node), a File/Blob or bytes.
+   *  Compiled from the file's compile_config / training_config with its optimizer state (.keras), unless {compile: false}. */
   function loadKerasModel(source: string | Blob | ArrayBuffer | Uint8Array, options?: {skipMismatch?: boolean; compile?: boolean}): Promise<LayersModel>;
   /** The bytes of a Keras file of the model, in any environment: 'keras' (the default) is Keras 3's
    * `.keras` zip (config.json, model.weights.h5, metadata.json), 'h5' Keras 2's `.h5` (the full model,

@@ -140,7 +140,7 @@ function lossesOf(loss, where) {
 }
 
 // Keras and tfjs write metrics as a list, a list of lists (one per output) or a map by output name.
-function metricsOf(metrics) {
+export function metricsOf(metrics) {
   if (metrics == null) return [];
   const flat = [];
   const walk = (m) => {

@@ -7,6 +7,7 @@ import {version} from '../version.js';
 import {wasm} from '../wasm.js';
 import {weightFileNames} from './artifacts.js';
 import {fflateModule, h5, keras3StructuralNames, snakeCase} from './keras.js';
+import {keras3OptimizerVariables} from './keras_optimizer.js';
 import {
   DTYPE_POLICY, hasBuildConfig, isModelClass, keras2ModelConfig, keras2TrainingConfig, keras3CompileConfig,
   keras3BuildConfig, keras3LayerEntry as keras3Layer, keras3NodeArgs, refuseUnportable,
@@ -243,9 +244,19 @@ export async function keras3WeightsBytes(model, what) {
       const cls = l.getClassName();
       trees.push([names[i], keras3Tree(cls, configs.get(l.name) ?? null, l.getWeights(), l, what)]);
     }
+    // Keras writes a compiled model's optimizer variables whenever it saves (optimizer/vars/<i>).
+    const optimizerVars = keras3OptimizerVariables(model);
     return await h5FileBytes((file) => {
       const group = file.create_group('layers');
       for (const [name, tree] of trees) writeTree(group.create_group(name), tree);
+      if (optimizerVars !== null) {
+        const vars = file.create_group('optimizer').create_group('vars');
+        vars.create_attribute('name', model.optimizer.getClassName().toLowerCase());
+        optimizerVars.forEach((v, i) => {
+          if (v.dtype === 'int64') vars.create_dataset({name: String(i), data: BigInt64Array.from([BigInt(v.values)]), shape: [], dtype: '<q'});
+          else vars.create_dataset({name: String(i), data: v.values, shape: v.shape, dtype: '<f'});
+        });
+      }
       file.create_group('vars').create_attribute('name', model.name);
     });
   } finally {
@@ -351,8 +362,9 @@ function saveResult(bytes) {
 
 export async function saveKerasFile(model, target, config = {}) {
   const op = `model '${model.name}'.save`;
-  if (config.includeOptimizer) throw new Error(`${op}: includeOptimizer is not supported for Keras files (the optimizer's configuration is saved, its moments are not)`);
   const format = kerasFormatOf(target);
+  // A .keras file holds a compiled model's optimizer state regardless, as Keras writes it.
+  if (config.includeOptimizer && format === 'h5') throw new Error(`${op}: includeOptimizer is not supported for Keras 2 .h5 files (the optimizer's configuration is saved, its moments are not); save as .keras to keep them`);
   const bytes = await saveKerasModel(model, {format});
   if (target.startsWith('downloads://')) {
     if (typeof document === 'undefined') throw new Error(`${op}: downloads:// needs a page (document)`);
