@@ -228,3 +228,83 @@ test('bad optimizer parts of a .keras file give clear errors and leave nothing b
   plain.dispose();
   assert.deepEqual(await counts(), before);
 });
+
+const MODELS = new URL('../../shared/fixtures/models/', import.meta.url);
+
+// optimizer_weights of a Keras 2 .h5: [{name, shape, values}] in weight_names order.
+function keras2OptimizerWeights(bytes) {
+  return withH5(bytes, (f) => {
+    const g = f.get('optimizer_weights');
+    const names = [g.attrs.weight_names.value].flat();
+    return names.map((name) => {
+      const d = g.get(name);
+      const v = d.value;
+      return {name, shape: d.shape, values: typeof v === 'number' || typeof v === 'bigint' ? Number(v) : Float32Array.from(v)};
+    });
+  });
+}
+
+test('Keras 2 .h5 optimizer_weights: standalone Keras 2.1 Adam (a fixture) and tf.keras 2.x names load into the optimizer', async (t) => {
+  if (!existsSync(MODELS)) return t.skip('../shared/fixtures is absent');
+  const bytes = new Uint8Array(readFileSync(new URL('tensorspace/docs/keras/rawModel/combined/mnist.h5', MODELS)));
+  const stored = keras2OptimizerWeights(bytes);
+  const model = await km.models.loadKerasModel(bytes);
+  const n = model.trainableWeights.length;
+  // iterations, ms, vs, then n placeholder vhats of shape [1] (no amsgrad).
+  assert.equal(stored.length, 1 + 3 * n);
+  assert.equal(model.optimizer.iterations, stored[0].values);
+  const state = await model.optimizer.getWeights();
+  assert.equal(state.length, 1 + 2 * n);
+  state.slice(1).forEach((w, j) => {
+    const want = stored[1 + j];
+    assertClose(w.tensor, {shape: want.shape, dtype: 'float32', dataSync: () => want.values}, {rtol: 0, atol: 0, what: `${w.name} <- ${want.name}`});
+  });
+  km.dispose(state.map((w) => w.tensor));
+  disposeModel(model);
+
+  // tf.keras 2.x names, kind by kind: an .h5 written here, given optimizer_weights as tf.keras writes them.
+  const ours = smallModel('tfk');
+  ours.compile({optimizer: km.train.rmsprop(0.01, 0.9, 0.5), loss: 'meanSquaredError'});
+  const x = km.tensor(randomValues(15, 1), [5, 3]);
+  const y = km.tensor(randomValues(10, 2), [5, 2]);
+  for (let s = 0; s < 2; ++s) ours.trainOnBatch(x, y);
+  const h5 = await km.models.saveKerasModel(ours, {format: 'h5'});
+  const mine = await ours.optimizer.getWeights();
+  const name = `/optstate-k2-${++counter}.h5`;
+  FS.writeFile(name, h5);
+  const f = new h5wasm.File(name, 'a');
+  const g = f.create_group('optimizer_weights');
+  const layerNames = ours.layers.map((l) => l.name);
+  const names = ['RMSprop/iter:0', ...mine.slice(1).map((w, j) => {
+    const i = j % 4;
+    return `RMSprop/${layerNames[i >> 1]}/${i % 2 ? 'bias' : 'kernel'}/${w.name.split('/').pop()}:0`;
+  })];
+  g.create_attribute('weight_names', names);
+  names.forEach((nm, j) => {
+    const parts = nm.split('/');
+    let at = g;
+    for (const p of parts.slice(0, -1)) at = at.get(p) ?? at.create_group(p);
+    if (j === 0) at.create_dataset({name: parts.at(-1), data: BigInt64Array.from([2n]), shape: [], dtype: '<q'});
+    else at.create_dataset({name: parts.at(-1), data: mine[j].tensor.dataSync(), shape: mine[j].tensor.shape, dtype: '<f'});
+  });
+  f.close();
+  const withState = FS.readFile(name);
+  FS.unlink(name);
+  const loaded = await km.models.loadKerasModel(withState);
+  assert.equal(loaded.optimizer.iterations, 2);
+  const back = await loaded.optimizer.getWeights();
+  back.forEach((w, j) => assertClose(w.tensor, mine[j].tensor, {rtol: 0, atol: 0, what: names[j]}));
+  const a = ours.trainOnBatch(x, y);
+  const b = loaded.trainOnBatch(x, y);
+  assert.ok(Math.abs(a - b) <= 1e-6 * Math.abs(a), `continued: ${b} vs ${a}`);
+  km.dispose([...back, ...mine].map((w) => w.tensor));
+  km.dispose([x, y]);
+  disposeModel(loaded);
+  disposeModel(ours);
+
+  // An unnamed legacy layout (Keras 2.0's accumulators, no step count) is skipped with a warning.
+  const legacy = await quietly(() => km.models.loadKerasModel(new URL('dl4j-keras-import/modelimport/keras/examples/simple_lstm/simple_lstm_tf_keras_2_model.h5', MODELS).pathname));
+  assert.equal(legacy.value.optimizer.iterations, 0);
+  assert.match(legacy.warnings[0], /optimizer_weights: the saved RMSProp state is not restored \(the first weight is 'Variable:0', not the step count\)/);
+  disposeModel(legacy.value);
+});

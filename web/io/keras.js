@@ -6,7 +6,7 @@ import {tensor} from '../creation.js';
 import {dispose} from '../engine.js';
 import {describeValue} from '../tensor.js';
 import {buildFromTopology, compileFromTrainingConfig} from './artifacts.js';
-import {compileFromKerasFile, readKeras3OptimizerState, trainingFromCompileConfig} from './keras_optimizer.js';
+import {compileFromKerasFile, readKeras2OptimizerState, readKeras3OptimizerState, trainingFromCompileConfig} from './keras_optimizer.js';
 import {isKeras1, upgradeKeras1} from './keras_versions.js';
 
 const ZIP = [0x50, 0x4b, 0x03, 0x04];
@@ -333,9 +333,14 @@ export async function loadKerasModel(source, options = {}, modelFromJSON) {
         const root = file.get('model_weights') ?? file;
         await loadLegacyWeights(model, root, {byName: false, what});
         const training = attr(file, 'training_config');
-        if (training != null && options.compile !== false) tryCompile(model, parseJsonText(training, `${what}: training_config`), what);
+        if (training != null && options.compile !== false) {
+          tryCompile(model, parseJsonText(training, `${what}: training_config`), what);
+          const state = file.get('optimizer_weights');
+          if (state != null) readKeras2OptimizerState(model, state, list(attr(state, 'weight_names')), what);
+        }
         model.kerasVersion = version;
       } catch (e) {
+        model.optimizer?.dispose();
         model.dispose();
         throw e;
       }

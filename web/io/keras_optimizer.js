@@ -207,3 +207,72 @@ export function keras3OptimizerVariables(model) {
     dispose(state.map((w) => w.tensor));
   }
 }
+
+// Restores a compiled model's optimizer from a Keras 2 .h5 file's optimizer_weights group (h5wasm Group)
+// with its weight_names. tf.keras 2.x (OptimizerV2) writes '<Optimizer>/iter:0' and then the slots kind
+// by kind ('Adam/dense/kernel/m:0' for every variable, then '/v:0'), kerasm's own order; standalone Keras
+// 2.1-2.3 writes 'iterations' and Adam's ms, vs and (without amsgrad) placeholder vhats of shape [1].
+// Anything else (Keras 1 and 2.0's unnamed accumulators without a step count, unbuilt optimizers) is
+// skipped with a warning, as Keras 2 does when the saved state does not fit ("freshly initialized").
+export function readKeras2OptimizerState(model, group, weightNames, what) {
+  const optimizer = model.optimizer;
+  if (optimizer == null || optimizer._handle === null || group == null || weightNames.length === 0) return;
+  const who = optimizer.getClassName();
+  const skip = (why) => console.warn(`${what}: optimizer_weights: the saved ${who} state is not restored (${why}); training starts with fresh moments`);
+  const plan = kerasSlotPlan(optimizer);
+  if (plan === null) return skip("its Keras slots do not map onto kerasm's");
+  const names = weightNames.map((n) => String(n));
+  if (!/(^|\/)(iter|iterations)(:\d+)?$/.test(names[0])) return skip(`the first weight is '${names[0]}', not the step count`);
+  const vars = trainableVariableNames(model);
+  const weights = model.trainableWeights;
+  const n = vars.length;
+  const read = (name) => {
+    const ds = group.get(name);
+    if (ds == null || typeof ds.value === 'undefined') throw new Error(`${what}: optimizer_weights: dataset '${name}' is missing`);
+    return ds;
+  };
+  let rest = names.slice(1);
+  const kindsInFile = [...plan.perVariable, ...plan.extra];
+  if (who === 'Adam' && !plan.extra.length && rest.length === 3 * n &&
+      rest.slice(2 * n).every((name) => String(read(name).shape) === '1')) {
+    rest = rest.slice(0, 2 * n);  // standalone Keras' placeholder vhats
+  }
+  if (rest.length !== kindsInFile.length * n) {
+    return skip(`${rest.length} slot weights for ${n} trainable variables, expected ${kindsInFile.length * n} (${kindsInFile.join(', ')} for each)`);
+  }
+  const made = [];
+  try {
+    const iterValue = read(names[0]).value;
+    const iter = tensor(new Int32Array([Number(typeof iterValue === 'object' ? iterValue[0] : iterValue)]), [], 'int32');
+    made.push(iter);
+    const byKind = new Map();
+    kindsInFile.forEach((kind, k) => {
+      byKind.set(kind, vars.map((v, i) => {
+        const name = rest[k * n + i];
+        const ds = read(name);
+        const shape = ds.shape ?? [];
+        if (String(shape) !== String(weights[i].shape)) {
+          throw new Error(`${what}: optimizer_weights: '${name}' (${who} ${kind} of '${v}') has shape [${shape}] but the variable has shape [${weights[i].shape}]`);
+        }
+        const t = tensor(Float32Array.from(ds.value), shape, 'float32');
+        made.push(t);
+        return t;
+      }));
+    });
+    const ordered = [];
+    for (const kind of optimizer._slotKinds('loadKerasModel')) {
+      vars.forEach((v, i) => {
+        let t = byKind.get(kind)?.[i];
+        if (t === undefined) {
+          // A slot Keras keeps only when it is used (RMSprop's momentum at momentum 0).
+          t = tensor(new Float32Array(weights[i].shape.reduce((a, b) => a * b, 1)), weights[i].shape, 'float32');
+          made.push(t);
+        }
+        ordered.push({name: `${v}/${kind}`, tensor: t});
+      });
+    }
+    optimizer._setWeightsNow([{name: 'iter', tensor: iter}, ...ordered], vars, 'loadKerasModel');
+  } finally {
+    dispose(made);
+  }
+}
