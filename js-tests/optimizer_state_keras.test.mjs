@@ -142,6 +142,7 @@ function smallModel(name) {
 test('trained here, saved as .keras, loaded: training continues as the original does', async () => {
   for (const [label, make] of [['adam', () => km.train.adam(0.05)], ['rmsprop', () => km.train.rmsprop(0.01)],
                                ['adagrad', () => km.train.adagrad(0.1)], ['adamax', () => km.train.adamax(0.01)],
+                               ['adadelta', () => km.train.adadelta(1)],
                                ['rmsprop momentum centered', () => km.train.rmsprop(0.01, 0.9, 0.3, null, true)]]) {
     const before = await counts();
     const model = smallModel('kfile');
@@ -152,6 +153,12 @@ test('trained here, saved as .keras, loaded: training continues as the original 
     assert.equal(optimizerVars(await km.models.saveKerasModel(model)).length, 2, label);
     for (let s = 0; s < 3; ++s) model.trainOnBatch(x, y);
     const bytes = await km.models.saveKerasModel(model);
+    // Keras 3's order: Adam, Adamax interleave their two slots variable by variable; RMSprop and
+    // Adadelta create one kind for every variable, then the next.
+    const shapes = model.trainableWeights.map((w) => w.shape);
+    const groups = {adam: [2], adamax: [2], rmsprop: [1], adagrad: [1], adadelta: [1, 1], 'rmsprop momentum centered': [1, 1, 1]}[label];
+    const expected = [[], [], ...groups.flatMap((width) => shapes.flatMap((sh) => Array(width).fill(sh)))];
+    assert.deepEqual(optimizerVars(bytes).map((v) => v.shape), expected, `${label}: Keras 3 layout`);
     const loaded = await km.models.loadKerasModel(bytes);
     assert.equal(loaded.optimizer.iterations, 3, label);
     for (let s = 0; s < 3; ++s) {

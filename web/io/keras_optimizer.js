@@ -1,9 +1,10 @@
 // Keras files' training side: compiling a loaded model from Keras 3's compile_config (Keras'
 // load_model(compile=True)), and reading / writing the optimizer variables Keras 3 keeps in
 // model.weights.h5 under optimizer/vars/<i>. Keras 3 orders them: iterations (int64), learning_rate
-// (Keras 3 only; Keras 2.13-2.15 "keras_v3" zips have none), then the slots variable by variable (Adam:
-// m0, v0, m1, v1, ...; amsgrad's velocity_hat after all of them). kerasm keeps tfjs' order, slot kind by
-// slot kind, and the conversion between the two is here.
+// (Keras 3 only; Keras 2.13-2.15 "keras_v3" zips have none), then the slots as its optimizers' build()
+// creates them (Adam: m0, v0, m1, v1, ...; RMSprop: every velocity, then every momentum; see
+// kerasSlotPlan). kerasm keeps tfjs' order, slot kind by slot kind; the conversion is here, and so is
+// the reading of Keras 2 .h5 optimizer_weights.
 import {tensor} from '../creation.js';
 import {dispose} from '../engine.js';
 import {describeValue} from '../tensor.js';
@@ -72,30 +73,40 @@ export function compileFromKerasFile(model, training, what) {
   }
 }
 
-// Keras 3's slot kinds for each kerasm optimizer, in its per-variable order, and how a kerasm slot reads
-// from / writes to them. null: the optimizer's Keras slots mean something else (SGD's momentum is Keras'
-// velocity -lr * accumulation; Nadam adds a u_product), so its state is not carried over.
+// Keras 3's slot variables for a kerasm optimizer, as kerasm slot kinds: a list of groups, each one
+// add_optimizer_variables call in the optimizer's build (its kinds interleaved variable by variable, the
+// groups one after another): Adam [[m, v]] (+ [[vhat]] with amsgrad), Adamax [[m, v]] ("momentum",
+// "norm"), Adadelta [[accum_grad], [accum_var]], RMSprop [[rms]] + [[momentum]] with momentum > 0 +
+// [[mg]] when centered. null: the Keras slots mean something else (SGD's momentum is Keras' velocity
+// -lr * accumulation; Nadam adds a u_product), so the state is not carried over.
 function kerasSlotPlan(optimizer) {
-  const name = optimizer.getClassName();
   const config = optimizer.getConfig();
-  switch (name) {
+  switch (optimizer.getClassName()) {
     case 'SGD':
-      return config.momentum > 0 ? null : {perVariable: [], extra: []};
+      return config.momentum > 0 ? null : [];
     case 'Adam':
-      return config.amsgrad ? {perVariable: ['m', 'v'], extra: ['vhat']} : {perVariable: ['m', 'v'], extra: []};
+      return config.amsgrad ? [['m', 'v'], ['vhat']] : [['m', 'v']];
     case 'Adamax':
-      return {perVariable: ['m', 'v'], extra: []};
+      return [['m', 'v']];
     case 'Adagrad':
-      return {perVariable: ['accumulator'], extra: []};
+      return [['accumulator']];
     case 'Adadelta':
-      return {perVariable: ['accum_grad', 'accum_var'], extra: []};
+      return [['accum_grad'], ['accum_var']];
     case 'RMSProp':
-      // Keras keeps momentums only with momentum > 0 and average gradients only when centered; kerasm's
-      // momentum slot is then multiplied by 0 before use, so zeros stand in for it.
-      return {perVariable: ['rms', ...(config.momentum > 0 ? ['momentum'] : []), ...(config.centered ? ['mg'] : [])], extra: []};
+      // kerasm's momentum slot is multiplied by 0 before use at momentum 0: zeros stand in for it.
+      return [['rms'], ...(config.momentum > 0 ? [['momentum']] : []), ...(config.centered ? [['mg']] : [])];
     default:
       return null;
   }
+}
+
+// Keras 3's file order: [{kind, index}] for `n` variables.
+function keras3Order(plan, n) {
+  const out = [];
+  for (const group of plan) {
+    for (let i = 0; i < n; ++i) for (const kind of group) out.push({kind, index: i});
+  }
+  return out;
 }
 
 function numericKeys(group) {
@@ -118,7 +129,8 @@ export function readKeras3OptimizerState(model, file, what) {
     return;
   }
   const vars = trainableVariableNames(model);
-  const slots = plan.perVariable.length * vars.length + plan.extra.length * vars.length;
+  const order = keras3Order(plan, vars.length);
+  const slots = order.length;
   // Keras 3 adds learning_rate after iterations; Keras 2.13-2.15 zips do not.
   const header = keys.length === 2 + slots ? 2 : keys.length === 1 + slots ? 1 : 0;
   if (header === 0) {
@@ -143,8 +155,7 @@ export function readKeras3OptimizerState(model, file, what) {
       made.push(t);
       byKind.get(kind)[i] = {name: `${vars[i]}/${kind}`, tensor: t, label};
     };
-    for (let i = 0; i < vars.length; ++i) for (const kind of plan.perVariable) take(kind, i);
-    for (const kind of plan.extra) for (let i = 0; i < vars.length; ++i) take(kind, i);
+    for (const {kind, index} of order) take(kind, index);
     const weights = model.trainableWeights;
     const ordered = [];
     for (const kind of kinds) {
@@ -189,18 +200,15 @@ export function keras3OptimizerVariables(model) {
       const t = slot.get(`${vars[i]}/${kind}`);
       return t ? t.dataSync() : new Float32Array(shapes[i].reduce((a, b) => a * b, 1));
     };
-    if (!plan.perVariable.every((k) => kinds.includes(k))) return null;
+    if (!plan.flat().every((k) => kinds.includes(k))) return null;
     const out = [
       {name: 'iterations', values: optimizer.iterations, shape: [], dtype: 'int64'},
       {name: 'learning_rate', values: new Float32Array([optimizer.getConfig().learningRate]), shape: [], dtype: 'float32'},
     ];
     // An optimizer that has not stepped is, in Keras too, not built: it saves these two only.
     if (state.length === 1) return out;
-    for (let i = 0; i < vars.length; ++i) {
-      for (const kind of plan.perVariable) out.push({name: `${vars[i]}/${kind}`, values: valuesOf(kind, i), shape: shapes[i], dtype: 'float32'});
-    }
-    for (const kind of plan.extra) {
-      for (let i = 0; i < vars.length; ++i) out.push({name: `${vars[i]}/${kind}`, values: valuesOf(kind, i), shape: shapes[i], dtype: 'float32'});
+    for (const {kind, index: i} of keras3Order(plan, vars.length)) {
+      out.push({name: `${vars[i]}/${kind}`, values: valuesOf(kind, i), shape: shapes[i], dtype: 'float32'});
     }
     return out;
   } finally {
@@ -232,8 +240,9 @@ export function readKeras2OptimizerState(model, group, weightNames, what) {
     return ds;
   };
   let rest = names.slice(1);
-  const kindsInFile = [...plan.perVariable, ...plan.extra];
-  if (who === 'Adam' && !plan.extra.length && rest.length === 3 * n &&
+  // tf.keras 2 keeps the kinds in the same order as Keras 3, but never interleaved.
+  const kindsInFile = plan.flat();
+  if (who === 'Adam' && kindsInFile.length === 2 && rest.length === 3 * n &&
       rest.slice(2 * n).every((name) => String(read(name).shape) === '1')) {
     rest = rest.slice(0, 2 * n);  // standalone Keras' placeholder vhats
   }
