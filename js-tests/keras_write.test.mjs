@@ -542,8 +542,6 @@ test('model.save(\'file://…/m.keras\' | \'…/m.h5\') writes Keras files; a di
       samePredictions(model, again, model.inputs.map((i) => i.shape), url);
       again.dispose();
     }
-    // A .keras file holds the optimizer state as Keras writes it; the Keras 2 .h5 writer has no optimizer_weights yet.
-    await assert.rejects(model.save(`file://${join(dir, 'x.h5')}`, {includeOptimizer: true}), /includeOptimizer is not supported for Keras 2 \.h5 files/);
     await assert.rejects(model.save('downloads://m.keras'), /downloads:\/\/ needs a page/);
     // kerasm convert: tfjs model.json -> .keras and .h5, and a .keras -> .h5.
     const cli = new URL('../bin/kerasm.mjs', import.meta.url).pathname;

@@ -315,3 +315,32 @@ test('Keras 2 .h5 optimizer_weights: standalone Keras 2.1 Adam (a fixture) and t
   assert.match(legacy.warnings[0], /optimizer_weights: the saved RMSProp state is not restored \(the first weight is 'Variable:0', not the step count\)/);
   disposeModel(legacy.value);
 });
+
+test('an .h5 saved with includeOptimizer holds tf.keras 2.15 optimizer_weights and training continues after loading', async () => {
+  for (const [label, make] of [['adam', () => km.train.adam(0.05)], ['rmsprop momentum', () => km.train.rmsprop(0.01, 0.9, 0.4)],
+                               ['adadelta', () => km.train.adadelta(1)]]) {
+    const before = await counts();
+    const model = smallModel('h5opt');
+    model.compile({optimizer: make(), loss: 'meanSquaredError'});
+    const x = km.tensor(randomValues(15, 1), [5, 3]);
+    const y = km.tensor(randomValues(10, 2), [5, 2]);
+    for (let s = 0; s < 3; ++s) model.trainOnBatch(x, y);
+    const plainH5 = await km.models.saveKerasModel(model, {format: 'h5'});
+    assert.equal(withH5(plainH5, (f) => f.get('optimizer_weights')), null, `${label}: without includeOptimizer, none`);
+    const h5 = await km.models.saveKerasModel(model, {format: 'h5', includeOptimizer: true});
+    const stored = keras2OptimizerWeights(h5);
+    assert.equal(stored[0].name, 'iteration:0');
+    assert.equal(stored[0].values, 3);
+    const loaded = await km.models.loadKerasModel(h5);
+    assert.equal(loaded.optimizer.iterations, 3, label);
+    for (let s = 0; s < 3; ++s) {
+      const a = model.trainOnBatch(x, y);
+      const b = loaded.trainOnBatch(x, y);
+      assert.ok(Math.abs(a - b) <= 1e-4 * Math.abs(a) + 1e-6, `${label} step ${s}: ${b} vs ${a}`);
+    }
+    km.dispose([x, y]);
+    disposeModel(model);
+    disposeModel(loaded);
+    assert.deepEqual(await counts(), before, `${label}: nothing left behind`);
+  }
+});

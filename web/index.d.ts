@@ -1051,6 +1051,8 @@ export namespace models {
   interface SaveKerasOptions {
     format?: 'keras' | 'h5';
     weightsOnly?: boolean;
+    /** 'h5': also write a compiled model's optimizer_weights (a .keras file always carries its optimizer state). */
+    includeOptimizer?: boolean;
   }
 }
 /** A model in the tfjs layers-model format, from a URL, a handler with load(), or the artifacts themselves. */
@@ -1088,7 +1090,7 @@ export namespace io {
     load?(): Promise<ModelArtifacts>;
   }
   interface SaveConfig {
-    /** Also save a compiled model's optimizer state (weight specs in group 'optimizer', as tfjs). */
+    /** Also save a compiled model's optimizer state (weight specs in group 'optimizer', as tfjs; optimizer_weights in an .h5). */
     includeOptimizer?: boolean;
   }
   interface LoadOptions {

@@ -217,9 +217,11 @@ export function keras3OptimizerVariables(model) {
 }
 
 // Restores a compiled model's optimizer from a Keras 2 .h5 file's optimizer_weights group (h5wasm Group)
-// with its weight_names. tf.keras 2.x (OptimizerV2) writes '<Optimizer>/iter:0' and then the slots kind
-// by kind ('Adam/dense/kernel/m:0' for every variable, then '/v:0'), kerasm's own order; standalone Keras
-// 2.1-2.3 writes 'iterations' and Adam's ms, vs and (without amsgrad) placeholder vhats of shape [1].
+// with its weight_names. tf.keras 2.11+ (its new optimizers) writes 'iteration:0' and then the slots in
+// the build order Keras 3 kept (keras3Order); tf.keras 2.0-2.10 (OptimizerV2) '<Optimizer>/iter:0' and
+// then the slots kind by kind ('Adam/dense/kernel/m:0' for every variable, then '/v:0'), kerasm's own
+// order; standalone Keras 2.1-2.3 'iterations' and Adam's ms, vs and (without amsgrad) placeholder vhats
+// of shape [1].
 // Anything else (Keras 1 and 2.0's unnamed accumulators without a step count, unbuilt optimizers) is
 // skipped with a warning, as Keras 2 does when the saved state does not fit ("freshly initialized").
 export function readKeras2OptimizerState(model, group, weightNames, what) {
@@ -230,7 +232,7 @@ export function readKeras2OptimizerState(model, group, weightNames, what) {
   const plan = kerasSlotPlan(optimizer);
   if (plan === null) return skip("its Keras slots do not map onto kerasm's");
   const names = weightNames.map((n) => String(n));
-  if (!/(^|\/)(iter|iterations)(:\d+)?$/.test(names[0])) return skip(`the first weight is '${names[0]}', not the step count`);
+  if (!/(^|\/)(iter|iterations|iteration)(:\d+)?$/.test(names[0])) return skip(`the first weight is '${names[0]}', not the step count`);
   const vars = trainableVariableNames(model);
   const weights = model.trainableWeights;
   const n = vars.length;
@@ -240,33 +242,33 @@ export function readKeras2OptimizerState(model, group, weightNames, what) {
     return ds;
   };
   let rest = names.slice(1);
-  // tf.keras 2 keeps the kinds in the same order as Keras 3, but never interleaved.
   const kindsInFile = plan.flat();
+  const order = /(^|\/)iteration(:\d+)?$/.test(names[0])
+    ? keras3Order(plan, n)
+    : kindsInFile.flatMap((kind) => vars.map((_, index) => ({kind, index})));
   if (who === 'Adam' && kindsInFile.length === 2 && rest.length === 3 * n &&
       rest.slice(2 * n).every((name) => String(read(name).shape) === '1')) {
     rest = rest.slice(0, 2 * n);  // standalone Keras' placeholder vhats
   }
-  if (rest.length !== kindsInFile.length * n) {
-    return skip(`${rest.length} slot weights for ${n} trainable variables, expected ${kindsInFile.length * n} (${kindsInFile.join(', ')} for each)`);
+  if (rest.length !== order.length) {
+    return skip(`${rest.length} slot weights for ${n} trainable variables, expected ${order.length} (${kindsInFile.join(', ')} for each)`);
   }
   const made = [];
   try {
     const iterValue = read(names[0]).value;
     const iter = tensor(new Int32Array([Number(typeof iterValue === 'object' ? iterValue[0] : iterValue)]), [], 'int32');
     made.push(iter);
-    const byKind = new Map();
-    kindsInFile.forEach((kind, k) => {
-      byKind.set(kind, vars.map((v, i) => {
-        const name = rest[k * n + i];
-        const ds = read(name);
-        const shape = ds.shape ?? [];
-        if (String(shape) !== String(weights[i].shape)) {
-          throw new Error(`${what}: optimizer_weights: '${name}' (${who} ${kind} of '${v}') has shape [${shape}] but the variable has shape [${weights[i].shape}]`);
-        }
-        const t = tensor(Float32Array.from(ds.value), shape, 'float32');
-        made.push(t);
-        return t;
-      }));
+    const byKind = new Map(kindsInFile.map((kind) => [kind, []]));
+    order.forEach(({kind, index: i}, j) => {
+      const name = rest[j];
+      const ds = read(name);
+      const shape = ds.shape ?? [];
+      if (String(shape) !== String(weights[i].shape)) {
+        throw new Error(`${what}: optimizer_weights: '${name}' (${who} ${kind} of '${vars[i]}') has shape [${shape}] but the variable has shape [${weights[i].shape}]`);
+      }
+      const t = tensor(Float32Array.from(ds.value), shape, 'float32');
+      made.push(t);
+      byKind.get(kind)[i] = t;
     });
     const ordered = [];
     for (const kind of optimizer._slotKinds('loadKerasModel')) {
@@ -284,4 +286,16 @@ export function readKeras2OptimizerState(model, group, weightNames, what) {
   } finally {
     dispose(made);
   }
+}
+
+// optimizer_weights as tf.keras 2.15 (the version the .h5 writer names) saves them: 'iteration:0', then
+// the slots in its optimizers' build order, named '<Optimizer>/<slot>/<variable>:0' (Keras' loader reads
+// them by position; the names only have to be distinct). Null as keras3OptimizerVariables.
+export function keras2OptimizerWeights(model) {
+  const vars = keras3OptimizerVariables(model);
+  if (vars === null) return null;
+  const cls = model.optimizer.getClassName();
+  return vars.filter((v) => v.name !== 'learning_rate').map((v) => (v.name === 'iterations'
+    ? {...v, name: 'iteration:0'}
+    : {...v, name: `${cls}/${v.name.split('/').pop()}/${v.name.split('/').slice(0, -1).join('/')}:0`}));
 }
