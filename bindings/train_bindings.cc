@@ -58,6 +58,57 @@ void ApplyGradientsByName(const OptimizerPtr& opt, const StringList& names, cons
   });
 }
 
+// The slot values in tfjs' getWeights() order (without 'iter'), as copies the caller owns.
+TensorList OptimizerSlotValues(const OptimizerPtr& opt) {
+  return Guard([&] {
+    if (!opt) Fail<ValueError>("the optimizer handle is empty");
+    TensorList out;
+    for (auto& w : opt->GetWeights()) out.push_back(w.value);
+    return out;
+  });
+}
+
+// Their names ("dense/kernel/m"), same order.
+StringList OptimizerSlotWeightNames(const OptimizerPtr& opt) {
+  return Guard([&] {
+    if (!opt) Fail<ValueError>("the optimizer handle is empty");
+    StringList out;
+    for (auto& w : opt->GetWeights()) out.push_back(w.name);
+    return out;
+  });
+}
+
+// The slot kinds ("m", "v"), so JS can split slot names into variable and slot.
+StringList OptimizerSlotKinds(const OptimizerPtr& opt) {
+  return Guard([&] {
+    if (!opt) Fail<ValueError>("the optimizer handle is empty");
+    return opt->SlotNames();
+  });
+}
+
+// setWeights: `variables` names the live variables the slots belong to (slot k of variable i at
+// k * n + i); none: the slots go to the next applyGradients' variables by position (optimizers.h).
+void OptimizerSetWeights(const OptimizerPtr& opt, double iterations, const TensorList& slots,
+                         const StringList& variables) {
+  Guard([&] {
+    if (!opt) Fail<ValueError>("the optimizer handle is empty");
+    if (!(iterations >= 0) || iterations != static_cast<double>(static_cast<int64_t>(iterations))) {
+      Fail<ValueError>(opt->ClassName(), ".setWeights: 'iter' must be a whole number >= 0, got ", iterations);
+    }
+    std::unordered_map<std::string, ops::Variable*> live;
+    for (ops::Variable* v : ops::Variable::Live()) live.emplace(v->name(), v);
+    std::vector<ops::Variable*> vars;
+    for (const std::string& name : variables) {
+      auto it = live.find(name);
+      if (it == live.end()) {
+        Fail<ValueError>(opt->ClassName(), ".setWeights: there is no live variable named '", name, "'");
+      }
+      vars.push_back(it->second);
+    }
+    opt->SetWeights(static_cast<int64_t>(iterations), slots, vars);
+  });
+}
+
 }  // namespace
 }  // namespace kerasm::bindings
 
@@ -71,4 +122,8 @@ EMSCRIPTEN_BINDINGS(kerasm_train) {
   function("optimizerConfig", &OptimizerConfig);
   function("optimizerIterations", &OptimizerIterations);
   function("applyGradientsByName", &ApplyGradientsByName);
+  function("optimizerSlotValues", &OptimizerSlotValues);
+  function("optimizerSlotWeightNames", &OptimizerSlotWeightNames);
+  function("optimizerSlotKinds", &OptimizerSlotKinds);
+  function("optimizerSetWeights", &OptimizerSetWeights);
 }

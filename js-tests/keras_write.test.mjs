@@ -128,7 +128,8 @@ test('fixture .keras files: load, save as .keras: the same config.json, weights 
       const version = original.metadata.keras_version;
       if (/^3\.(8|9|1\d)\./.test(version)) {
         // Written by the Keras whose layout the writer follows: the whole config is the same.
-        assert.deepEqual(roundFloats(written.config), roundFloats(dropUnwritten(original.config)));
+        // (The compile_config a compiled load writes back is checked in optimizer_state.test.mjs.)
+        assert.deepEqual(roundFloats(dropUnwritten(written.config)), roundFloats(dropUnwritten(original.config)));
       } else {
         // Keras 3.0 and tf.keras 2.15 spelled modules, build_configs and InputLayer differently; the
         // architecture (classes, names, graph) is the same.
@@ -541,7 +542,6 @@ test('model.save(\'file://…/m.keras\' | \'…/m.h5\') writes Keras files; a di
       samePredictions(model, again, model.inputs.map((i) => i.shape), url);
       again.dispose();
     }
-    await assert.rejects(model.save(`file://${join(dir, 'x.keras')}`, {includeOptimizer: true}), /includeOptimizer is not supported for Keras files/);
     await assert.rejects(model.save('downloads://m.keras'), /downloads:\/\/ needs a page/);
     // kerasm convert: tfjs model.json -> .keras and .h5, and a .keras -> .h5.
     const cli = new URL('../bin/kerasm.mjs', import.meta.url).pathname;

@@ -908,6 +908,11 @@ export class Optimizer {
   /** One step on the scalar f(); varList defaults to every trainable variable (layers' included). */
   minimize(f: () => Tensor, returnCost: true, varList?: Variable[]): Tensor;
   minimize(f: () => Tensor, returnCost?: false, varList?: Variable[]): null;
+  /** tfjs' layout: {name: 'iter', tensor: int32 scalar}, then '<variable>/<slot>' slot kind by slot kind
+   *  (Adam: every '/m', then every '/v'). New tensors: the caller disposes them. */
+  getWeights(): Promise<Array<{name: string; tensor: Tensor}>>;
+  /** 'iter' first, then the slots in getWeights() order; matched by position to the next step's variables. */
+  setWeights(weightValues: Array<{name: string; tensor: Tensor}>): Promise<void>;
   dispose(): void;
 }
 /** tfjs-core's factories and defaults (a defaulted epsilon is 1e-7). */
@@ -1105,7 +1110,8 @@ export namespace serialization {
 export namespace models {
   /** From Keras' model.to_json() (object or text) or a tfjs model.json's topology; weights are freshly initialized. */
   function modelFromJSON(json: {[key: string]: unknown} | string): Promise<LayersModel>;
-  /** A Keras 3 .keras zip, a Keras 1/2 .h5 model or Keras JSON (told apart by content): a URL, a path (Node), a File/Blob or bytes. */
+  /** A Keras 3 .keras zip, a Keras 1/2 .h5 model or Keras JSON (told apart by content): a URL, a path (Node), a File/Blob or bytes.
+   *  Compiled from the file's compile_config / training_config with its optimizer state (.keras), unless {compile: false}. */
   function loadKerasModel(source: string | Blob | ArrayBuffer | Uint8Array, options?: {skipMismatch?: boolean; compile?: boolean}): Promise<LayersModel>;
   /** The bytes of a Keras file of the model, in any environment: 'keras' (the default) is Keras 3's
    * `.keras` zip (config.json, model.weights.h5, metadata.json), 'h5' Keras 2's `.h5` (the full model,
@@ -1115,6 +1121,8 @@ export namespace models {
   interface SaveKerasOptions {
     format?: 'keras' | 'h5';
     weightsOnly?: boolean;
+    /** 'h5': also write a compiled model's optimizer_weights (a .keras file always carries its optimizer state). */
+    includeOptimizer?: boolean;
   }
 }
 /** A model in the tfjs layers-model format, from a URL, a handler with load(), or the artifacts themselves. */
@@ -1152,7 +1160,7 @@ export namespace io {
     load?(): Promise<ModelArtifacts>;
   }
   interface SaveConfig {
-    /** Not supported yet: throws (the optimizer's configuration is saved in trainingConfig regardless). */
+    /** Also save a compiled model's optimizer state (weight specs in group 'optimizer', as tfjs; optimizer_weights in an .h5). */
     includeOptimizer?: boolean;
   }
   interface LoadOptions {

@@ -1,9 +1,11 @@
 // km.train.*: optimizers with tfjs-core's factory signatures and defaults. Each wraps a C++ optimizer
 // (models/optimizers.h) that compile() shares, so an optimizer object passed to compile keeps its state
 // across fit calls, and minimize() / applyGradients() update variables by name as tfjs does.
+import {scalar} from './creation.js';
 import {dispose} from './engine.js';
 import {variableGrads} from './gradients.js';
 import {configToTfjs} from './layers/config.js';
+import {takeTensors} from './lists.js';
 import {Tensor, describeValue, handleOf} from './tensor.js';
 import {checkError, wasm, weightsChanged} from './wasm.js';
 
@@ -45,6 +47,78 @@ export class Optimizer {
   // Steps taken so far.
   get iterations() {
     return wasm().optimizerIterations(this._live('iterations'));
+  }
+
+  // tfjs' getWeights(): [{name: 'iter', tensor: int32 scalar}, then '<variable>/<slot>' for each slot kind
+  // in turn (Adam: every '/m', then every '/v'), variables in the order they were first updated]. The
+  // tensors are new; the caller disposes them.
+  async getWeights() {
+    return this._weightsNow('getWeights');
+  }
+
+  _weightsNow(op) {
+    const h = this._live(op);
+    const m = wasm();
+    const namesList = m.optimizerSlotWeightNames(h);
+    checkError(namesList);
+    let names;
+    try {
+      names = Array.from({length: namesList.size()}, (_, i) => namesList.get(i));
+    } finally {
+      namesList.delete();
+    }
+    const values = takeTensors(m.optimizerSlotValues(h));
+    return [{name: 'iter', tensor: scalar(this.iterations, 'int32')}, ...values.map((tensor, i) => ({name: names[i], tensor}))];
+  }
+
+  // tfjs' setWeights(weightValues): the first entry is the step count, the rest the slots in getWeights()
+  // order. As in tfjs the slots are matched by position, not by name: they go to the variables the next
+  // step updates, which checks their count and shapes. The tensors stay the caller's.
+  async setWeights(weightValues) {
+    this._setWeightsNow(weightValues, [], 'setWeights');
+  }
+
+  // The slot kinds this optimizer keeps, in order ('m', 'v' for Adam).
+  _slotKinds(op) {
+    const list = wasm().optimizerSlotKinds(this._live(op));
+    checkError(list);
+    try {
+      return Array.from({length: list.size()}, (_, i) => list.get(i));
+    } finally {
+      list.delete();
+    }
+  }
+
+  // setWeights with the slots bound now to the named live variables (a model's trainable weights, in
+  // order), so a mismatch is reported at once. `op` names the caller in errors.
+  _setWeightsNow(weightValues, variableNames, op) {
+    const h = this._live(op);
+    const who = `${this.getClassName()}.${op}`;
+    if (!Array.isArray(weightValues) || weightValues.length === 0) {
+      throw new Error(`${who}: expects [{name: 'iter', tensor}, ...slots] as getWeights() returns, got ${describeValue(weightValues)}`);
+    }
+    weightValues.forEach((w, i) => {
+      if (!(w?.tensor instanceof Tensor)) {
+        throw new Error(`${who}: entry ${i}${typeof w?.name === 'string' ? ` ('${w.name}')` : ''} must be {name, tensor} with a Tensor, got ${describeValue(w?.tensor ?? w)}`);
+      }
+    });
+    const iter = weightValues[0].tensor;
+    if (iter.size !== 1) {
+      throw new Error(`${who}: the first weight must be the step count ('iter', a scalar), got '${weightValues[0].name}' of shape [${iter.shape}]`);
+    }
+    const iterations = iter.dataSync()[0];
+    const m = wasm();
+    const slots = new m.TensorList();
+    const names = new m.StringList();
+    try {
+      weightValues.slice(1).forEach((w, i) => slots.push_back(handleOf(w.tensor, op, w.name ?? `slot ${i}`)));
+      for (const n of variableNames) names.push_back(n);
+      m.optimizerSetWeights(h, iterations, slots, names);
+      checkError(null);
+    } finally {
+      slots.delete();
+      names.delete();
+    }
   }
 
   // variableGradients: {variableName: gradient} or [{name, tensor}], as tfjs. Null gradients are skipped.

@@ -16,13 +16,17 @@ constexpr double kInf = INFINITY;
 // Hyper-parameters are kept in double (for getConfig) and enter the arithmetic as float32 constants,
 // the way tfjs turns a JS number into a scalar tensor: 1 - beta is formed in double, then rounded.
 float F(double x) { return static_cast<float>(x); }
+// tfjs' pow(beta, n) on float32 scalars: both operands rounded to float32, the result too.
+float PowF(double base, int64_t exponent) { return F(std::pow(double(F(base)), double(F(double(exponent))))); }
 
 // tfjs SGD and Momentum. Keras' SGD(momentum, nesterov) is the same rule written with a velocity
 // v = -lr * accumulation, so both spellings land here.
 class Sgd : public OptimizerBase {
  public:
   Sgd(const char* class_name, const CommonOptions& c, double momentum, bool nesterov)
-      : OptimizerBase(class_name, c, momentum > 0 || std::string(class_name) == "Momentum" ? 1 : 0),
+      : OptimizerBase(class_name, c, momentum > 0 || std::string(class_name) == "Momentum"
+                                         ? std::vector<std::string>{"momentum"}
+                                         : std::vector<std::string>{}),
         momentum_(momentum),
         m_(static_cast<float>(momentum)),
         nesterov_(nesterov),
@@ -59,7 +63,8 @@ class Sgd : public OptimizerBase {
 class RmsProp : public OptimizerBase {
  public:
   RmsProp(const CommonOptions& c, double rho, double momentum, double epsilon, bool centered)
-      : OptimizerBase("RMSProp", c, centered ? 3 : 2),
+      : OptimizerBase("RMSProp", c, centered ? std::vector<std::string>{"rms", "momentum", "mg"}
+                                             : std::vector<std::string>{"rms", "momentum"}),
         rho_(rho),
         momentum_(momentum),
         epsilon_(epsilon),
@@ -88,13 +93,24 @@ class RmsProp : public OptimizerBase {
 class Adam : public OptimizerBase {
  public:
   Adam(const CommonOptions& c, double beta1, double beta2, double epsilon, bool amsgrad)
-      : OptimizerBase("Adam", c, amsgrad ? 3 : 2), beta1_(beta1), beta2_(beta2), epsilon_(epsilon), amsgrad_(amsgrad) {}
+      : OptimizerBase("Adam", c, amsgrad ? std::vector<std::string>{"m", "v", "vhat"} : std::vector<std::string>{"m", "v"}),
+        beta1_(beta1), beta2_(beta2), epsilon_(epsilon), amsgrad_(amsgrad) {}
 
  protected:
   void BeginStep(int64_t t) override {
     // tfjs keeps beta^t as float32 variables multiplied once per step.
+    if (restored_) {
+      restored_ = false;
+      return;
+    }
     acc_beta1_ = t == 1 ? F(beta1_) : acc_beta1_ * F(beta1_);
     acc_beta2_ = t == 1 ? F(beta2_) : acc_beta2_ * F(beta2_);
+  }
+  // tfjs' setWeights recomputes beta^(iterations + 1) with one float32 pow instead of the product.
+  void RestoreStep(int64_t iterations) override {
+    acc_beta1_ = PowF(beta1_, iterations + 1);
+    acc_beta2_ = PowF(beta2_, iterations + 1);
+    restored_ = true;
   }
   void Update(const float* w, const float* g, float* out, float* const* slots, int64_t n, float lr) override {
     const kernels::AdamParams p{F(beta1_),        F(1 - beta1_),    F(beta2_),   F(1 - beta2_),
@@ -111,13 +127,14 @@ class Adam : public OptimizerBase {
   double beta1_, beta2_, epsilon_;
   bool amsgrad_;
   float acc_beta1_ = 1.f, acc_beta2_ = 1.f;
+  bool restored_ = false;  // the next step uses the restored acc_beta* as they are
 };
 
 // tfjs Adagrad: the accumulator starts at initialAccumulatorValue; epsilon inside the square root.
 class Adagrad : public OptimizerBase {
  public:
   Adagrad(const CommonOptions& c, double initial, double epsilon)
-      : OptimizerBase("Adagrad", c, 1), initial_(initial), epsilon_(epsilon) {}
+      : OptimizerBase("Adagrad", c, {"accumulator"}), initial_(initial), epsilon_(epsilon) {}
 
  protected:
   float SlotInit(int) const override { return F(initial_); }
@@ -137,7 +154,7 @@ class Adagrad : public OptimizerBase {
 class Adadelta : public OptimizerBase {
  public:
   Adadelta(const CommonOptions& c, double rho, double epsilon)
-      : OptimizerBase("Adadelta", c, 2), rho_(rho), epsilon_(epsilon) {}
+      : OptimizerBase("Adadelta", c, {"accum_grad", "accum_var"}), rho_(rho), epsilon_(epsilon) {}
 
  protected:
   void Update(const float* w, const float* g, float* out, float* const* slots, int64_t n, float lr) override {
@@ -153,10 +170,21 @@ class Adadelta : public OptimizerBase {
 class Adamax : public OptimizerBase {
  public:
   Adamax(const CommonOptions& c, double beta1, double beta2, double epsilon)
-      : OptimizerBase("Adamax", c, 2), beta1_(beta1), beta2_(beta2), epsilon_(epsilon) {}
+      : OptimizerBase("Adamax", c, {"m", "v"}), beta1_(beta1), beta2_(beta2), epsilon_(epsilon) {}
 
  protected:
-  void BeginStep(int64_t t) override { acc_beta1_ = t == 1 ? F(beta1_) : acc_beta1_ * F(beta1_); }
+  void BeginStep(int64_t t) override {
+    if (restored_) {
+      restored_ = false;
+      return;
+    }
+    acc_beta1_ = t == 1 ? F(beta1_) : acc_beta1_ * F(beta1_);
+  }
+  // As Adam's (tfjs' Adamax has no setWeights).
+  void RestoreStep(int64_t iterations) override {
+    acc_beta1_ = PowF(beta1_, iterations + 1);
+    restored_ = true;
+  }
   void Update(const float* w, const float* g, float* out, float* const* slots, int64_t n, float lr) override {
     const float step = -lr / (1.f - acc_beta1_);
     kernels::AdamaxUpdate(w, g, slots[0], slots[1], out, n, F(beta1_), F(1 - beta1_), F(beta2_), F(epsilon_), step);
@@ -166,6 +194,7 @@ class Adamax : public OptimizerBase {
  private:
   double beta1_, beta2_, epsilon_;
   float acc_beta1_ = 1.f;
+  bool restored_ = false;
 };
 
 // Keras Nadam (Dozat 2015): Adam with a Nesterov-style look-ahead on the first moment, whose momentum
@@ -173,9 +202,14 @@ class Adamax : public OptimizerBase {
 class Nadam : public OptimizerBase {
  public:
   Nadam(const CommonOptions& c, double beta1, double beta2, double epsilon)
-      : OptimizerBase("Nadam", c, 2), beta1_(beta1), beta2_(beta2), epsilon_(epsilon) {}
+      : OptimizerBase("Nadam", c, {"m", "v"}), beta1_(beta1), beta2_(beta2), epsilon_(epsilon) {}
 
  protected:
+  // The momentum product up to the restored step, as the steps themselves would have formed it.
+  void RestoreStep(int64_t iterations) override {
+    u_product_ = 1.0;
+    for (int64_t t = 1; t <= iterations; ++t) u_product_ *= beta1_ * (1.0 - 0.5 * std::pow(0.96, double(t)));
+  }
   void BeginStep(int64_t t) override {
     if (t == 1) u_product_ = 1.0;
     u_t_ = beta1_ * (1.0 - 0.5 * std::pow(0.96, double(t)));

@@ -71,11 +71,18 @@ void OptimizerBase::ForgetDeadVariables() {
   for (auto it = slots_.begin(); it != slots_.end();) {
     it = it->second.lifetime.expired() ? slots_.erase(it) : std::next(it);
   }
+  order_.erase(std::remove_if(order_.begin(), order_.end(), [&](uint64_t s) { return slots_.count(s) == 0; }),
+               order_.end());
 }
 
 std::vector<Tensor>& OptimizerBase::SlotsFor(const ops::Variable* var) {
-  Slots& entry = slots_[var->serial()];
-  entry.lifetime = var->Lifetime();
+  auto [it, fresh] = slots_.try_emplace(var->serial());
+  Slots& entry = it->second;
+  if (fresh) {
+    order_.push_back(var->serial());
+    entry.lifetime = var->Lifetime();
+    entry.name = var->name();
+  }
   std::vector<Tensor>& slots = entry.tensors;
   if (slots.size() != static_cast<size_t>(num_slots_)) {
     slots.clear();
@@ -86,6 +93,112 @@ std::vector<Tensor>& OptimizerBase::SlotsFor(const ops::Variable* var) {
     }
   }
   return slots;
+}
+
+void OptimizerBase::Install(const std::vector<Tensor>& slots, const std::vector<ops::Variable*>& vars) {
+  slots_.clear();
+  order_.clear();
+  const size_t n = vars.size();
+  for (size_t i = 0; i < n; ++i) {
+    Slots& entry = slots_[vars[i]->serial()];
+    order_.push_back(vars[i]->serial());
+    entry.lifetime = vars[i]->Lifetime();
+    entry.name = vars[i]->name();
+    // Copies: slots are updated in place, and the caller's tensors must not change under it.
+    for (int k = 0; k < num_slots_; ++k) entry.tensors.push_back(slots[k * n + i].Clone());
+  }
+}
+
+namespace {
+
+// Slot k of variable i must have the variable's shape; the message names both.
+void CheckSlots(const std::string& who, const std::vector<std::string>& slot_names, const std::vector<Tensor>& slots,
+                const std::vector<ops::Variable*>& vars) {
+  const size_t n = vars.size();
+  if (slots.size() != slot_names.size() * n) {
+    Fail<ValueError>(who, "got ", slots.size(), " slot weights (after 'iter') but the ", n,
+                     " variables need ", slot_names.size() * n, " (", slot_names.size(), " per variable)");
+  }
+  for (size_t k = 0; k < slot_names.size(); ++k) {
+    for (size_t i = 0; i < n; ++i) {
+      const Tensor& t = slots[k * n + i];
+      const std::string what = "'" + vars[i]->name() + "/" + slot_names[k] + "'";
+      if (!t.defined()) Fail<ValueError>(who, "slot weight ", what, " is missing");
+      if (t.dtype() != DType::kFloat32) Fail<ValueError>(who, "slot weight ", what, " must be float32");
+      if (t.shape() != vars[i]->shape()) {
+        Fail<ValueError>(who, "slot weight ", what, " has shape ", ShapeToString(t.shape()), " but variable '",
+                         vars[i]->name(), "' has shape ", ShapeToString(vars[i]->shape()));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void OptimizerBase::BindPending(const std::vector<ops::Variable*>& vars, const std::vector<Tensor>& grads) {
+  std::vector<ops::Variable*> updated;
+  for (size_t i = 0; i < vars.size(); ++i) {
+    if (grads[i].defined()) updated.push_back(vars[i]);
+  }
+  const size_t restored = num_slots_ == 0 ? updated.size() : pending_.size() / num_slots_;
+  if (restored != updated.size()) {
+    Fail<ValueError>(Who("applyGradients"), "the weights given to setWeights hold slots for ", restored,
+                     " variables but this step updates ", updated.size());
+  }
+  CheckSlots(Who("applyGradients"), slot_names_, pending_, updated);
+  Install(pending_, updated);
+  pending_.clear();
+  has_pending_ = false;
+}
+
+std::vector<Optimizer::SlotWeight> OptimizerBase::GetWeights() const {
+  std::vector<SlotWeight> out;
+  std::vector<const Slots*> live;
+  for (uint64_t serial : order_) {
+    const Slots& entry = slots_.at(serial);
+    if (!entry.lifetime.expired()) live.push_back(&entry);
+  }
+  for (int k = 0; k < num_slots_; ++k) {
+    for (const Slots* entry : live) out.push_back({entry->name + "/" + slot_names_[k], entry->tensors[k].Clone()});
+  }
+  return out;
+}
+
+void OptimizerBase::SetWeights(int64_t iterations, const std::vector<Tensor>& slots,
+                               const std::vector<ops::Variable*>& vars) {
+  if (iterations < 0) Fail<ValueError>(Who("setWeights"), "iterations must be >= 0, got ", iterations);
+  for (const ops::Variable* v : vars) {
+    if (!v) Fail<ValueError>(Who("setWeights"), "a variable is null");
+  }
+  if (!vars.empty() || slots.empty()) {
+    CheckSlots(Who("setWeights"), slot_names_, slots, vars);
+    Install(slots, vars);
+    pending_.clear();
+    has_pending_ = false;
+  } else {
+    if (num_slots_ == 0) {
+      Fail<ValueError>(Who("setWeights"), "got ", slots.size(), " slot weights after 'iter' but ", class_name_,
+                       " keeps none");
+    }
+    if (slots.size() % num_slots_ != 0) {
+      std::string kinds;
+      for (const std::string& k : slot_names_) kinds += (kinds.empty() ? "" : ", ") + k;
+      Fail<ValueError>(Who("setWeights"), "got ", slots.size(), " slot weights after 'iter'; expected a multiple of ",
+                       num_slots_, " (", kinds, " for each variable)");
+    }
+    for (size_t j = 0; j < slots.size(); ++j) {
+      if (!slots[j].defined() || slots[j].dtype() != DType::kFloat32) {
+        Fail<ValueError>(Who("setWeights"), "slot weight ", j, " must be a float32 tensor");
+      }
+    }
+    slots_.clear();
+    order_.clear();
+    pending_.clear();
+    for (const Tensor& t : slots) pending_.push_back(t.Clone());
+    has_pending_ = true;
+  }
+  iterations_ = iterations;
+  RestoreStep(iterations);
 }
 
 void OptimizerBase::ApplyGradients(const std::vector<ops::Variable*>& vars, const std::vector<Tensor>& grads) {
@@ -100,6 +213,7 @@ void OptimizerBase::ApplyGradients(const std::vector<ops::Variable*>& vars, cons
     CheckDType(grads[i], DType::kFloat32, class_name_.c_str(), what.c_str());
     CheckShape(grads[i], vars[i]->shape(), class_name_.c_str(), what.c_str());
   }
+  if (has_pending_) BindPending(vars, grads);
   ForgetDeadVariables();
   ops::NoGradScope no_grad;
   const std::vector<Tensor> clipped = ClipGradients(grads, common_);

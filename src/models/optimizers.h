@@ -29,6 +29,23 @@ class Optimizer {
   virtual json GetConfig() const = 0;
   int64_t iterations() const { return iterations_; }
 
+  // One slot variable: "<variable name>/<slot>" ("dense/kernel/m") and its current value.
+  struct SlotWeight {
+    std::string name;
+    Tensor value;
+  };
+  // The slots in tfjs' getWeights() order (after its 'iter'): slot kind by slot kind ("m" of every
+  // variable, then "v"), variables in the order they were first updated. Values are copies.
+  virtual std::vector<SlotWeight> GetWeights() const = 0;
+  // Replaces the step count and every slot, as tfjs' setWeights. `slots` are ordered as GetWeights
+  // orders them. With `vars`, slot k of vars[i] is slots[k * vars.size() + i] and shapes are checked
+  // now; without, the slots wait and go, in order, to the variables of the next ApplyGradients (which
+  // checks them), as tfjs binds restored slots by position. Errors leave the optimizer unchanged.
+  virtual void SetWeights(int64_t iterations, const std::vector<Tensor>& slots,
+                          const std::vector<ops::Variable*>& vars) = 0;
+  // The slot kinds in order ({"m", "v"} for Adam; none for plain SGD).
+  virtual const std::vector<std::string>& SlotNames() const = 0;
+
  protected:
   int64_t iterations_ = 0;
 };

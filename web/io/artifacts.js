@@ -33,15 +33,22 @@ export function weightFileNames(model, op) {
   return JSON.parse(text);
 }
 
-// The artifacts of a model: its Keras topology, and its weights by name in getWeights() order.
+// The artifacts of a model: its Keras topology, and its weights by name in getWeights() order. With
+// includeOptimizer, a compiled model's optimizer state follows in the same blob, its specs marked
+// group 'optimizer' (tfjs' layout: 'iter', then the slots in its getWeights() order); as in tfjs, an
+// uncompiled model saves without one.
 export function modelToArtifacts(model, {includeOptimizer = false} = {}) {
-  if (includeOptimizer) {
-    throw new Error(`model '${model.name}'.save: includeOptimizer is not supported yet (the optimizer's configuration is saved in trainingConfig, its moments are not)`);
-  }
   const values = model.getWeights();
+  let optimizerWeights = [];
   try {
     const names = weightFileNames(model, 'save');
-    const {data, specs} = encodeWeights(values.map((t, i) => ({name: names[i], tensor: t})));
+    const named = values.map((t, i) => ({name: names[i], tensor: t}));
+    const optimizer = includeOptimizer ? liveOptimizer(model) : null;
+    if (optimizer !== null) optimizerWeights = optimizer._weightsNow('save');
+    const {data, specs} = encodeWeights([...named, ...optimizerWeights]);
+    specs.forEach((spec, i) => {
+      if (i >= named.length) spec.group = 'optimizer';
+    });
     const artifacts = {
       modelTopology: model.toJSON(null, false),
       format: 'layers-model',
@@ -55,6 +62,32 @@ export function modelToArtifacts(model, {includeOptimizer = false} = {}) {
     return artifacts;
   } finally {
     dispose(values);
+    dispose(optimizerWeights.map((w) => w.tensor));
+  }
+}
+
+function liveOptimizer(model) {
+  const o = model.optimizer;
+  return o != null && o._handle !== null ? o : null;
+}
+
+// The names of the model's trainable variables in training order: what its optimizer's slots belong to.
+export function trainableVariableNames(model) {
+  return model.trainableWeights.map((w) => w.name);
+}
+
+// Restores a compiled model's optimizer from [{name, shape, dtype, values}] ('iter' first, then the
+// slots in tfjs' getWeights() order), bound to the model's trainable variables. `what` names the source.
+export function restoreOptimizerState(model, decoded, what) {
+  const optimizer = liveOptimizer(model);
+  if (optimizer === null || decoded.length === 0) return;
+  const named = decoded.map((w) => ({name: w.name, tensor: tensor(w.values, w.shape, w.dtype)}));
+  try {
+    optimizer._setWeightsNow(named, trainableVariableNames(model), 'setWeights');
+  } catch (e) {
+    throw new Error(`${what}: the saved optimizer state does not fit model '${model.name}': ${e.message}`, {cause: e});
+  } finally {
+    dispose(named.map((w) => w.tensor));
   }
 }
 
@@ -107,7 +140,7 @@ function lossesOf(loss, where) {
 }
 
 // Keras and tfjs write metrics as a list, a list of lists (one per output) or a map by output name.
-function metricsOf(metrics) {
+export function metricsOf(metrics) {
   if (metrics == null) return [];
   const flat = [];
   const walk = (m) => {
@@ -196,11 +229,12 @@ export async function modelFromArtifacts(artifacts, {strict = true, what = 'load
   const decoded = artifacts.weightSpecs == null ? [] : decodeWeights(artifacts.weightData ?? new ArrayBuffer(0), artifacts.weightSpecs, what);
   const model = await buildFromTopology(topology, what, modelFromJSON);
   try {
-    // tfjs saves the optimizer's own weights (group 'optimizer') after the model's with includeOptimizer.
-    // Their moments are not restored (yet): the model's weights and training config are.
+    // tfjs saves the optimizer's own weights (group 'optimizer') after the model's with includeOptimizer;
+    // as in tfjs they are restored only into a model its training config compiled.
     if (artifacts.weightSpecs != null) assignWeightsByName(model, decoded.filter((w) => w.group !== 'optimizer'), {strict, what});
     const training = artifacts.trainingConfig ?? artifacts.modelTopology?.training_config;
     if (training != null) compileFromTrainingConfig(model, training, what);
+    restoreOptimizerState(model, decoded.filter((w) => w.group === 'optimizer'), what);
   } catch (e) {
     model.dispose();
     throw e;

@@ -6,6 +6,7 @@ import {tensor} from '../creation.js';
 import {dispose} from '../engine.js';
 import {describeValue} from '../tensor.js';
 import {buildFromTopology, compileFromTrainingConfig} from './artifacts.js';
+import {compileFromKerasFile, readKeras2OptimizerState, readKeras3OptimizerState, trainingFromCompileConfig} from './keras_optimizer.js';
 import {isKeras1, upgradeKeras1} from './keras_versions.js';
 
 const ZIP = [0x50, 0x4b, 0x03, 0x04];
@@ -297,12 +298,20 @@ export async function loadKerasModel(source, options = {}, modelFromJSON) {
     const metadata = text('metadata.json') ? parseJsonText(text('metadata.json'), `${what}: metadata.json`) : {};
     const model = await buildFromTopology(config, `${what}: config.json`, modelFromJSON);
     try {
+      // As Keras' load_model(compile=True): compiled from compile_config, then the optimizer's variables
+      // restored from model.weights.h5.
+      const training = options.compile === false ? null : trainingFromCompileConfig(config.compile_config, `${what}: compile_config`);
+      if (training !== null) compileFromKerasFile(model, training, `${what}: compile_config`);
       if (entries['model.weights.h5']) {
-        await withHdf5(entries['model.weights.h5'], `${what}: model.weights.h5`,
-          (file) => loadKeras3Weights(model, file, {what: `${what}: model.weights.h5`, skipMismatch: options.skipMismatch}));
+        const h5what = `${what}: model.weights.h5`;
+        await withHdf5(entries['model.weights.h5'], h5what, async (file) => {
+          await loadKeras3Weights(model, file, {what: h5what, skipMismatch: options.skipMismatch});
+          if (training !== null) readKeras3OptimizerState(model, file, h5what);
+        });
       }
       model.kerasVersion = metadata.keras_version ?? null;
     } catch (e) {
+      model.optimizer?.dispose();
       model.dispose();
       throw e;
     }
@@ -324,9 +333,14 @@ export async function loadKerasModel(source, options = {}, modelFromJSON) {
         const root = file.get('model_weights') ?? file;
         await loadLegacyWeights(model, root, {byName: false, what});
         const training = attr(file, 'training_config');
-        if (training != null && options.compile !== false) tryCompile(model, parseJsonText(training, `${what}: training_config`), what);
+        if (training != null && options.compile !== false) {
+          tryCompile(model, parseJsonText(training, `${what}: training_config`), what);
+          const state = file.get('optimizer_weights');
+          if (state != null) readKeras2OptimizerState(model, state, list(attr(state, 'weight_names')), what);
+        }
         model.kerasVersion = version;
       } catch (e) {
+        model.optimizer?.dispose();
         model.dispose();
         throw e;
       }

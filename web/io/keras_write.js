@@ -7,6 +7,7 @@ import {version} from '../version.js';
 import {wasm} from '../wasm.js';
 import {weightFileNames} from './artifacts.js';
 import {fflateModule, h5, keras3StructuralNames, snakeCase} from './keras.js';
+import {keras2OptimizerWeights, keras3OptimizerVariables} from './keras_optimizer.js';
 import {
   DTYPE_POLICY, hasBuildConfig, isModelClass, keras2ModelConfig, keras2TrainingConfig, keras3CompileConfig,
   keras3BuildConfig, keras3LayerEntry as keras3Layer, keras3NodeArgs, refuseUnportable,
@@ -243,9 +244,19 @@ export async function keras3WeightsBytes(model, what) {
       const cls = l.getClassName();
       trees.push([names[i], keras3Tree(cls, configs.get(l.name) ?? null, l.getWeights(), l, what)]);
     }
+    // Keras writes a compiled model's optimizer variables whenever it saves (optimizer/vars/<i>).
+    const optimizerVars = keras3OptimizerVariables(model);
     return await h5FileBytes((file) => {
       const group = file.create_group('layers');
       for (const [name, tree] of trees) writeTree(group.create_group(name), tree);
+      if (optimizerVars !== null) {
+        const vars = file.create_group('optimizer').create_group('vars');
+        vars.create_attribute('name', model.optimizer.getClassName().toLowerCase());
+        optimizerVars.forEach((v, i) => {
+          if (v.dtype === 'int64') vars.create_dataset({name: String(i), data: BigInt64Array.from([BigInt(v.values)]), shape: [], dtype: '<q'});
+          else vars.create_dataset({name: String(i), data: v.values, shape: v.shape, dtype: '<f'});
+        });
+      }
       file.create_group('vars').create_attribute('name', model.name);
     });
   } finally {
@@ -303,10 +314,24 @@ function writeKeras2Weights(group, model, what) {
   }
 }
 
-async function keras2Bytes(model, what, {weightsOnly = false} = {}) {
+// Keras 2's optimizer_weights group: weight_names and one dataset per name (nested groups at its slashes).
+function writeKeras2OptimizerWeights(file, weights) {
+  const group = file.create_group('optimizer_weights');
+  group.create_attribute('weight_names', weights.map((w) => w.name));
+  for (const w of weights) {
+    const path = w.name.split('/');
+    let at = group;
+    for (const part of path.slice(0, -1)) at = at.get(part) ?? at.create_group(part);
+    if (w.dtype === 'int64') at.create_dataset({name: path.at(-1), data: BigInt64Array.from([BigInt(w.values)]), shape: [], dtype: '<q'});
+    else at.create_dataset({name: path.at(-1), data: w.values, shape: w.shape, dtype: '<f'});
+  }
+}
+
+async function keras2Bytes(model, what, {weightsOnly = false, includeOptimizer = false} = {}) {
   refuseJsLayers(model, what);
   const modelConfig = keras2ModelConfig(model.toJSON(null, false), what);
   const training = weightsOnly ? null : keras2TrainingConfig(model, what);
+  const optimizerWeights = training !== null && includeOptimizer ? keras2OptimizerWeights(model) : null;
   return h5FileBytes((file) => {
     if (weightsOnly) {
       writeKeras2Weights(file, model, what);
@@ -318,10 +343,12 @@ async function keras2Bytes(model, what, {weightsOnly = false} = {}) {
     if (training !== null) file.create_attribute('training_config', JSON.stringify(training));
     file.create_attribute('generated_by', `kerasm ${version}`);
     writeKeras2Weights(file.create_group('model_weights'), model, what);
+    if (optimizerWeights !== null) writeKeras2OptimizerWeights(file, optimizerWeights);
   });
 }
 
-// km.models.saveKerasModel(model, {format: 'keras' | 'h5', weightsOnly}): the file's bytes.
+// km.models.saveKerasModel(model, {format: 'keras' | 'h5', weightsOnly, includeOptimizer}): the file's
+// bytes. A .keras file always carries a compiled model's optimizer state; an .h5 with includeOptimizer.
 export async function saveKerasModel(model, options = {}) {
   const format = options.format ?? 'keras';
   const what = `saveKerasModel: model '${model?.name}'`;
@@ -330,7 +357,7 @@ export async function saveKerasModel(model, options = {}) {
     if (options.weightsOnly) throw new Error(`${what}: weightsOnly is for the 'h5' format (a .keras file always holds the model)`);
     return kerasZipBytes(model, what);
   }
-  if (format === 'h5') return keras2Bytes(model, what, {weightsOnly: !!options.weightsOnly});
+  if (format === 'h5') return keras2Bytes(model, what, {weightsOnly: !!options.weightsOnly, includeOptimizer: !!options.includeOptimizer});
   throw new Error(`${what}: format must be 'keras' (Keras 3) or 'h5' (Keras 2), got ${JSON.stringify(format)}`);
 }
 
@@ -351,9 +378,10 @@ function saveResult(bytes) {
 
 export async function saveKerasFile(model, target, config = {}) {
   const op = `model '${model.name}'.save`;
-  if (config.includeOptimizer) throw new Error(`${op}: includeOptimizer is not supported for Keras files (the optimizer's configuration is saved, its moments are not)`);
   const format = kerasFormatOf(target);
-  const bytes = await saveKerasModel(model, {format});
+  // A .keras file holds a compiled model's optimizer state regardless, as Keras 3 writes it; an .h5 with
+  // includeOptimizer (Keras 2's include_optimizer).
+  const bytes = await saveKerasModel(model, {format, includeOptimizer: !!config.includeOptimizer});
   if (target.startsWith('downloads://')) {
     if (typeof document === 'undefined') throw new Error(`${op}: downloads:// needs a page (document)`);
     const a = document.createElement('a');
