@@ -7,15 +7,14 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {test} from 'node:test';
 import h5wasm from 'h5wasm/node';
 import {unzipSync, zipSync} from 'fflate';
-import {assertClose, km, randomValues, tf} from './support.mjs';
+import {assertClose, km, randomValues, tf, scratchH5} from './support.mjs';
 
 const {FS} = await h5wasm.ready;
 const FIXTURES = new URL('../../shared/fixtures/models/dl4j-keras-import/modelimport/keras/', import.meta.url);
-let counter = 0;
 
 // The test's own reading of a Keras 2 weights group: {layerName: [Float32Array-backed {shape, values}]}.
 function readKeras2Weights(bytes) {
-  const name = `/test-read-${++counter}.h5`;
+  const name = scratchH5('read');
   FS.writeFile(name, bytes);
   const f = new h5wasm.File(name, 'r');
   try {
@@ -220,7 +219,7 @@ test('Keras 1 .h5 fixtures (output_dim, init, W_/b_ names) load with their weigh
 
 // Writes an HDF5 file with h5wasm: fn(file) fills it; returns the bytes.
 function writeHdf5(fn) {
-  const name = `/test-write-${++counter}.h5`;
+  const name = scratchH5('write');
   const f = new h5wasm.File(name, 'w');
   try {
     fn(f);
@@ -451,7 +450,7 @@ test('a Keras 3 CNN-LSTM .keras file predicts what tfjs-layers predicts with its
   const bytes = readFileSync(path);
   const entries = unzipSync(new Uint8Array(bytes));
   const config = JSON.parse(new TextDecoder().decode(entries['config.json']));
-  const name = `/test-read-${++counter}.h5`;
+  const name = scratchH5('read');
   FS.writeFile(name, entries['model.weights.h5']);
   const f = new h5wasm.File(name, 'r');
   const varsOf = (group) => {

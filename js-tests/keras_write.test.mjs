@@ -4,19 +4,19 @@
 // a written .keras predicts the same.
 import assert from 'node:assert/strict';
 import {existsSync, readdirSync, readFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import {test} from 'node:test';
 import h5wasm from 'h5wasm/node';
 import {unzipSync} from 'fflate';
-import {assertClose, km, randomValues, tf} from './support.mjs';
+import {assertClose, km, randomValues, tf, scratchH5} from './support.mjs';
 
 const {FS} = await h5wasm.ready;
 const MODELS = new URL('../../shared/fixtures/models/', import.meta.url);
 const DOTKERAS = new URL('keras3-dotkeras/', MODELS);
 const KERAS2 = new URL('dl4j-keras-import/modelimport/keras/', MODELS);
-let counter = 0;
 
 function withH5(bytes, fn) {
-  const name = `/write-test-${++counter}.h5`;
+  const name = scratchH5('write-test');
   FS.writeFile(name, bytes);
   const f = new h5wasm.File(name, 'r');
   try {
@@ -459,7 +459,8 @@ async function settled() {
   return km.memory().numTensors;
 }
 
-const leftInFs = () => FS.readdir('/').filter((n) => n.startsWith('kerasm-'));
+// kerasm's scratch files (web/io/keras.js): in the temp folder, tagged with this process's id.
+const leftInFs = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`kerasm-${process.pid}-`));
 
 test('layers Keras cannot rebuild, and activations it has no formula for, fail clearly; nothing leaks', async () => {
   const before = await settled();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {existsSync, readFileSync} from 'node:fs';
 import {test} from 'node:test';
 import h5wasm from 'h5wasm/node';
-import {assertClose, km, pair, tf} from './support.mjs';
+import {assertClose, km, pair, tf, scratchH5} from './support.mjs';
 
 // Forward and input gradient of a km layer against a formula written with tfjs ops.
 function checkFormula(kmLayer, formula, shape, {lo = -3, hi = 3, seed = 1} = {}) {
@@ -181,7 +181,7 @@ test('Keras 2.3.1 fixtures: each activation layer predicts what Keras predicted'
   const {FS} = await h5wasm.ready;
   for (const name of ['ELU_0', 'LeakyReLU_0', 'ReLU_0', 'ReLU_1', 'ReLU_2', 'ReLU_3', 'Softmax_0', 'ThresholdReLU_0']) {
     const model = await km.models.loadKerasModel(readFileSync(new URL(`${name}_model.h5`, KERAS_ACTIVATIONS)));
-    const file = `/activation-${name}.h5`;
+    const file = scratchH5(`activation-${name}`);
     FS.writeFile(file, readFileSync(new URL(`${name}_inputs_and_outputs.h5`, KERAS_ACTIVATIONS)));
     const f = new h5wasm.File(file, 'r');
     try {

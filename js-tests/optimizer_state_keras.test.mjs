@@ -6,17 +6,16 @@ import {existsSync, readFileSync} from 'node:fs';
 import {test} from 'node:test';
 import h5wasm from 'h5wasm/node';
 import {unzipSync, zipSync} from 'fflate';
-import {assertClose, km, randomValues} from './support.mjs';
+import {assertClose, km, randomValues, scratchH5} from './support.mjs';
 
 const {FS} = await h5wasm.ready;
 const DOTKERAS = new URL('../../shared/fixtures/models/keras3-dotkeras/', import.meta.url);
 // The zips whose optimizer (Adam) matches their compile_config; cnn_lstm.keras names none (Keras then
 // compiles RMSprop and skips the file's Adam variables with a warning, as checked below).
 const ADAM_FIXTURES = ['crispr_resnet1d_functional.keras', 'denoise_conv_autoencoder.keras', 'ecg_cnn1d_bn_keras215.keras'];
-let counter = 0;
 
 function withH5(bytes, fn) {
-  const name = `/optstate-test-${++counter}.h5`;
+  const name = scratchH5('optstate');
   FS.writeFile(name, bytes);
   const f = new h5wasm.File(name, 'r');
   try {
@@ -182,8 +181,8 @@ function rezip(bytes, {config, editVar}) {
   const entries = unzipSync(bytes);
   if (config) entries['config.json'] = new TextEncoder().encode(JSON.stringify(config(JSON.parse(new TextDecoder().decode(entries['config.json'])))));
   if (editVar) {
-    const src = `/optstate-src-${++counter}.h5`;
-    const dst = `/optstate-dst-${++counter}.h5`;
+    const src = scratchH5('optstate-src');
+    const dst = scratchH5('optstate-dst');
     FS.writeFile(src, entries['model.weights.h5']);
     const f = new h5wasm.File(src, 'r');
     const out = new h5wasm.File(dst, 'w');
@@ -277,7 +276,7 @@ test('Keras 2 .h5 optimizer_weights: standalone Keras 2.1 Adam (a fixture) and t
   for (let s = 0; s < 2; ++s) ours.trainOnBatch(x, y);
   const h5 = await km.models.saveKerasModel(ours, {format: 'h5'});
   const mine = await ours.optimizer.getWeights();
-  const name = `/optstate-k2-${++counter}.h5`;
+  const name = scratchH5('optstate-k2');
   FS.writeFile(name, h5);
   const f = new h5wasm.File(name, 'a');
   const g = f.create_group('optimizer_weights');

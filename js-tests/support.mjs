@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import * as km from '../web/index.js';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 
 await km.ready();
 await tf.setBackend('cpu');
@@ -67,4 +69,11 @@ export function checkOp({shapes, kmFn, tfFn, lo = -2, hi = 2, seed = 1, grad = t
     const tfGrads = tf.grads(tfFn)(tfIn, tfDy);
     kmGrads.forEach((g, i) => assertClose(g, tfGrads[i], {rtol: gradRtol, atol: gradAtol, what: `gradient ${i}`}));
   });
+}
+
+// A scratch HDF5 path for h5wasm, whose Node build works on the real file system: in the temp folder, under
+// a name no other test process uses.
+let scratchCount = 0;
+export function scratchH5(kind) {
+  return join(tmpdir(), `kerasm-test-${process.pid}-${kind}-${++scratchCount}.h5`);
 }

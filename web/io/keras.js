@@ -42,6 +42,8 @@ async function importFirst(specifiers, what) {
 }
 
 let h5Promise = null;
+let scratchCounter = 0;
+// h5wasm, loaded on first use: {h5wasm, FS, scratchName(kind)}, the last naming a fresh scratch file.
 export function h5() {
   if (h5Promise === null) {
     const specs = isNode ? ['h5wasm/node']
@@ -50,7 +52,17 @@ export function h5() {
     h5Promise = importFirst(specs, 'h5wasm (the HDF5 reader for Keras files)').then(async (m) => {
       const h5wasm = m.default ?? m;
       const module = await h5wasm.ready;
-      return {h5wasm, FS: module.FS};
+      // h5wasm's Node build works on the real file system (its FS is the machine's), the browser build on
+      // an in-memory one: scratch files go to the OS's temp folder in Node, under names no other process
+      // picks (two processes reading Keras files must not share '/kerasm-1.h5').
+      let scratchDir = '';
+      let tag = '';
+      if (isNode) {
+        const [{tmpdir}, {randomBytes}] = await Promise.all([import('node:os'), import('node:crypto')]);
+        scratchDir = tmpdir();
+        tag = `-${process.pid}-${randomBytes(4).toString('hex')}`;
+      }
+      return {h5wasm, FS: module.FS, scratchName: (kind) => `${scratchDir}/kerasm${tag}-${kind}-${++scratchCounter}.h5`};
     });
     h5Promise.catch(() => { h5Promise = null; });
   }
@@ -73,11 +85,10 @@ async function unzip(bytes, what) {
   }
 }
 
-let fileCounter = 0;
-// Runs fn(file) on the bytes as an HDF5 file in h5wasm's in-memory file system, and removes it after.
+// Runs fn(file) on the bytes as a scratch HDF5 file h5wasm opens, and removes it after.
 export async function withHdf5(bytes, what, fn) {
-  const {h5wasm, FS} = await h5();
-  const name = `/kerasm-${++fileCounter}.h5`;
+  const {h5wasm, FS, scratchName} = await h5();
+  const name = scratchName('read');
   FS.writeFile(name, bytes);
   let file;
   try {
@@ -94,7 +105,12 @@ export async function withHdf5(bytes, what, fn) {
     } catch {
       // a file that failed to open has nothing to close
     }
-    FS.unlink(name);
+    // A failed removal must not hide fn's own error (or its result): the file is scratch.
+    try {
+      FS.unlink(name);
+    } catch {
+      // already gone
+    }
   }
 }
 

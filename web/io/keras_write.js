@@ -199,11 +199,10 @@ function treeTensors(tree, out = []) {
   return out;
 }
 
-let outCounter = 0;
-// Runs fill(file) on a new HDF5 file in h5wasm's memory and returns the file's bytes.
+// Runs fill(file) on a new scratch HDF5 file and returns the file's bytes.
 async function h5FileBytes(fill) {
-  const {h5wasm, FS} = await h5();
-  const name = `/kerasm-out-${++outCounter}.h5`;
+  const {h5wasm, FS, scratchName} = await h5();
+  const name = scratchName('write');
   const file = new h5wasm.File(name, 'w');
   try {
     fill(file);
