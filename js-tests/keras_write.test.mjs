@@ -9,23 +9,11 @@ import {test} from 'node:test';
 import h5wasm from 'h5wasm/node';
 import {unzipSync} from 'fflate';
 import {assertClose, km, randomValues, tf, scratchH5} from './support.mjs';
+import {withH5} from './h5_support.mjs';
 
-const {FS} = await h5wasm.ready;
 const MODELS = new URL('../../shared/fixtures/models/', import.meta.url);
 const DOTKERAS = new URL('keras3-dotkeras/', MODELS);
 const KERAS2 = new URL('dl4j-keras-import/modelimport/keras/', MODELS);
-
-function withH5(bytes, fn) {
-  const name = scratchH5('write-test');
-  FS.writeFile(name, bytes);
-  const f = new h5wasm.File(name, 'r');
-  try {
-    return fn(f);
-  } finally {
-    f.close();
-    FS.unlink(name);
-  }
-}
 
 // Every group and dataset under `layers` (Keras 2.15 on Windows wrote "layers\name" at the root):
 // {groups: Set, datasets: Map(path -> {shape, values})}.

@@ -3,7 +3,7 @@
 // the same losses and weights step for step. Then the errors, and that nothing leaks.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {assertClose, km, randomValues, tf} from './support.mjs';
+import {assertClose, km, randomValues, tf, settledCounts} from './support.mjs';
 
 // tfjs has getWeights for all of these but Adamax (it throws "not implemented"); its centered RMSProp is
 // left out because tfjs computes sqrt(ms - (mg^2 + eps)), NaN once the variance falls below eps.
@@ -16,16 +16,6 @@ const OPTIMIZERS = [
   ['adagrad', (t) => t.adagrad(0.1), ['accumulator']],
   ['adadelta', (t) => t.adadelta(1), ['accum_grad', 'accum_var']],
 ];
-
-// Live tensors and C++ buffers once the finalizers have run (layers made in JS are released by them).
-async function counts() {
-  for (let i = 0; i < 3; ++i) {
-    global.gc?.();
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  const m = km.memory();
-  return {numTensors: m.numTensors, numDataBuffers: m.numDataBuffers};
-}
 
 function smallModel(lib, name) {
   return lib.sequential({name, layers: [
@@ -134,7 +124,7 @@ for (const [label, make, slots] of OPTIMIZERS) {
 
 test('tfjs -> kerasm: trained in tfjs, saved with includeOptimizer, loaded here, training continues as in tfjs', async () => {
   for (const [label, make] of OPTIMIZERS) {
-    const before = await counts();
+    const before = await settledCounts();
     const tfModel = smallModel(tf, 'fromtf');
     tfModel.compile({optimizer: make(tf.train), loss: 'meanSquaredError'});
     await trainTf(tfModel, 0, 3);
@@ -146,13 +136,13 @@ test('tfjs -> kerasm: trained in tfjs, saved with includeOptimizer, loaded here,
     await trainBoth(model, tfModel, 3, 4, `${label} continued`);
     disposeModel(model);
     tfModel.dispose();
-    assert.deepEqual(await counts(), before, `${label}: nothing left behind`);
+    assert.deepEqual(await settledCounts(), before, `${label}: nothing left behind`);
   }
 });
 
 test('kerasm -> tfjs: trained here, saved with includeOptimizer, loaded in tfjs, training continues as here', async () => {
   for (const [label, make, slots] of OPTIMIZERS) {
-    const before = await counts();
+    const before = await settledCounts();
     const model = smallModel(km, 'fromkm');
     model.compile({optimizer: make(km.train), loss: 'meanSquaredError'});
     trainKm(model, 0, 3);
@@ -171,7 +161,7 @@ test('kerasm -> tfjs: trained here, saved with includeOptimizer, loaded in tfjs,
     disposeModel(model);
     disposeModel(again);
     tfModel.dispose();
-    assert.deepEqual(await counts(), before, `${label}: nothing left behind`);
+    assert.deepEqual(await settledCounts(), before, `${label}: nothing left behind`);
   }
 });
 
@@ -213,7 +203,7 @@ test('fit continues after a round trip through file:// exactly where it stopped'
 test('setWeights copies a state into another optimizer (by position, as tfjs) and both continue the same', async () => {
   for (const [label, make] of [...OPTIMIZERS, ['adamax', (t) => t.adamax(0.01), ['m', 'v']],
                                ['rmsprop centered', (t) => t.rmsprop(0.01, 0.9, 0.2, null, true), []]]) {
-    const before = await counts();
+    const before = await settledCounts();
     const a = smallModel(km, 'copyA');
     a.compile({optimizer: make(km.train), loss: 'meanSquaredError'});
     trainKm(a, 0, 3);
@@ -237,7 +227,7 @@ test('setWeights copies a state into another optimizer (by position, as tfjs) an
     km.dispose(wa);
     disposeModel(a);
     disposeModel(b);
-    assert.deepEqual(await counts(), before, `${label}: nothing left behind`);
+    assert.deepEqual(await settledCounts(), before, `${label}: nothing left behind`);
   }
 });
 
@@ -246,7 +236,7 @@ test('bad optimizer weights give clear errors, change nothing and leak nothing',
   model.compile({optimizer: km.train.adam(0.01), loss: 'meanSquaredError'});
   trainKm(model, 0, 1);
   const artifacts = await saveToMemory(km, model, {includeOptimizer: true});
-  const before = await counts();
+  const before = await settledCounts();
   const opt = model.optimizer;
   await assert.rejects(opt.setWeights([]), /Adam\.setWeights: expects \[\{name: 'iter', tensor\}, \.\.\.slots\]/);
   await assert.rejects(opt.setWeights('x'), /Adam\.setWeights: expects/);
@@ -258,7 +248,7 @@ test('bad optimizer weights give clear errors, change nothing and leak nothing',
   await assert.rejects(opt.setWeights([{name: 'iter', tensor: iter}, {name: 'a/m', tensor: m}, {name: 'b/m', tensor: m}, {name: 'a/v', tensor: m}]),
                        /Adam\.setWeights: got 3 slot weights after 'iter'; expected a multiple of 2 \(m, v for each variable\)/);
   assert.equal(opt.iterations, 1, 'a refused setWeights changes nothing');
-  assert.deepEqual(await counts(), {numTensors: before.numTensors + 2, numDataBuffers: before.numDataBuffers + 2});
+  assert.deepEqual(await settledCounts(), {numTensors: before.numTensors + 2, numDataBuffers: before.numDataBuffers + 2});
   // By position: the next step checks count and shapes, and refuses without a change.
   await opt.setWeights([{name: 'iter', tensor: iter}, {name: 'a/m', tensor: m}, {name: 'a/v', tensor: m}]);
   const {x, y, tx, ty} = batch(0);
@@ -267,7 +257,7 @@ test('bad optimizer weights give clear errors, change nothing and leak nothing',
   // The first refused step leaves the step's own caches, as any first step does; a second adds nothing.
   km.dispose([x, y]);
   tf.dispose([tx, ty]);
-  const mid = await counts();
+  const mid = await settledCounts();
   const again = batch(0);
   assert.throws(() => model.trainOnBatch(again.x, again.y), refused);
   const sgd = km.train.sgd(0.1);
@@ -277,9 +267,9 @@ test('bad optimizer weights give clear errors, change nothing and leak nothing',
   km.dispose([again.x, again.y]);
   tf.dispose([again.tx, again.ty]);
   assert.equal(opt.iterations, 4);
-  assert.deepEqual(await counts(), mid);
+  assert.deepEqual(await settledCounts(), mid);
   km.dispose([m, iter]);
-  const base = await counts();
+  const base = await settledCounts();
 
   // A file whose optimizer state does not fit the model.
   const specs = artifacts.weightSpecs;
@@ -295,6 +285,6 @@ test('bad optimizer weights give clear errors, change nothing and leak nothing',
                        /has shape \[4,3\] but variable '[^']+' has shape \[3,4\]/);
   const unknown = {...artifacts, trainingConfig: {...artifacts.trainingConfig, optimizer_config: {class_name: 'Lion', config: {}}}};
   await assert.rejects(km.loadLayersModel(km.io.fromMemory(unknown)), /unknown optimizer 'Lion'/);
-  assert.deepEqual(await counts(), base, 'failed loads leave nothing behind');
+  assert.deepEqual(await settledCounts(), base, 'failed loads leave nothing behind');
   disposeModel(model);
 });

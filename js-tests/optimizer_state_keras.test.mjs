@@ -6,25 +6,14 @@ import {existsSync, readFileSync} from 'node:fs';
 import {test} from 'node:test';
 import h5wasm from 'h5wasm/node';
 import {unzipSync, zipSync} from 'fflate';
-import {assertClose, km, randomValues, scratchH5} from './support.mjs';
+import {assertClose, km, randomValues, scratchH5, settledCounts} from './support.mjs';
+import {withH5} from './h5_support.mjs';
 
 const {FS} = await h5wasm.ready;
 const DOTKERAS = new URL('../../shared/fixtures/models/keras3-dotkeras/', import.meta.url);
 // The zips whose optimizer (Adam) matches their compile_config; cnn_lstm.keras names none (Keras then
 // compiles RMSprop and skips the file's Adam variables with a warning, as checked below).
 const ADAM_FIXTURES = ['crispr_resnet1d_functional.keras', 'denoise_conv_autoencoder.keras', 'ecg_cnn1d_bn_keras215.keras'];
-
-function withH5(bytes, fn) {
-  const name = scratchH5('optstate');
-  FS.writeFile(name, bytes);
-  const f = new h5wasm.File(name, 'r');
-  try {
-    return fn(f);
-  } finally {
-    f.close();
-    FS.unlink(name);
-  }
-}
 
 // optimizer/vars/<i> as [{shape, values}] in index order.
 function optimizerVars(zipBytes) {
@@ -49,15 +38,6 @@ async function quietly(fn) {
   } finally {
     console.warn = warn;
   }
-}
-
-async function counts() {
-  for (let i = 0; i < 3; ++i) {
-    global.gc?.();
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  const m = km.memory();
-  return {numTensors: m.numTensors, numDataBuffers: m.numDataBuffers};
 }
 
 function disposeModel(model) {
@@ -143,7 +123,7 @@ test('trained here, saved as .keras, loaded: training continues as the original 
                                ['adagrad', () => km.train.adagrad(0.1)], ['adamax', () => km.train.adamax(0.01)],
                                ['adadelta', () => km.train.adadelta(1)],
                                ['rmsprop momentum centered', () => km.train.rmsprop(0.01, 0.9, 0.3, null, true)]]) {
-    const before = await counts();
+    const before = await settledCounts();
     const model = smallModel('kfile');
     model.compile({optimizer: make(), loss: 'meanSquaredError'});
     const x = km.tensor(randomValues(15, 1), [5, 3]);
@@ -171,7 +151,7 @@ test('trained here, saved as .keras, loaded: training continues as the original 
     km.dispose([...wa, x, y]);
     disposeModel(model);
     disposeModel(loaded);
-    assert.deepEqual(await counts(), before, `${label}: nothing left behind`);
+    assert.deepEqual(await settledCounts(), before, `${label}: nothing left behind`);
   }
 });
 
@@ -218,7 +198,7 @@ test('bad optimizer parts of a .keras file give clear errors and leave nothing b
   const bytes = await km.models.saveKerasModel(model);
   km.dispose([x, y]);
   disposeModel(model);
-  const before = await counts();
+  const before = await settledCounts();
   const unknown = rezip(bytes, {config: (c) => ({...c, compile_config: {...c.compile_config, optimizer: {module: 'keras.optimizers', class_name: 'Lion', config: {}}}})});
   await assert.rejects(km.models.loadKerasModel(unknown), /loadKerasModel: the Keras file: compile_config: unknown optimizer 'Lion'.*\(load with \{compile: false\} to skip compiling\)/);
   const named = rezip(bytes, {config: (c) => ({...c, compile_config: {...c.compile_config, optimizer: 'lamb'}})});
@@ -232,7 +212,7 @@ test('bad optimizer parts of a .keras file give clear errors and leave nothing b
   // And loading it uncompiled skips the optimizer entirely.
   const plain = await km.models.loadKerasModel(reshaped, {compile: false});
   plain.dispose();
-  assert.deepEqual(await counts(), before);
+  assert.deepEqual(await settledCounts(), before);
 });
 
 const MODELS = new URL('../../shared/fixtures/models/', import.meta.url);
@@ -318,7 +298,7 @@ test('Keras 2 .h5 optimizer_weights: standalone Keras 2.1 Adam (a fixture) and t
 test('an .h5 saved with includeOptimizer holds tf.keras 2.15 optimizer_weights and training continues after loading', async () => {
   for (const [label, make] of [['adam', () => km.train.adam(0.05)], ['rmsprop momentum', () => km.train.rmsprop(0.01, 0.9, 0.4)],
                                ['adadelta', () => km.train.adadelta(1)]]) {
-    const before = await counts();
+    const before = await settledCounts();
     const model = smallModel('h5opt');
     model.compile({optimizer: make(), loss: 'meanSquaredError'});
     const x = km.tensor(randomValues(15, 1), [5, 3]);
@@ -340,6 +320,6 @@ test('an .h5 saved with includeOptimizer holds tf.keras 2.15 optimizer_weights a
     km.dispose([x, y]);
     disposeModel(model);
     disposeModel(loaded);
-    assert.deepEqual(await counts(), before, `${label}: nothing left behind`);
+    assert.deepEqual(await settledCounts(), before, `${label}: nothing left behind`);
   }
 });

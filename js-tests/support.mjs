@@ -77,3 +77,13 @@ let scratchCount = 0;
 export function scratchH5(kind) {
   return join(tmpdir(), `kerasm-test-${process.pid}-${kind}-${++scratchCount}.h5`);
 }
+
+// Live tensors and C++ buffers once the finalizers have run (layers made in JS are released by them).
+export async function settledCounts() {
+  for (let i = 0; i < 3; ++i) {
+    global.gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const m = km.memory();
+  return {numTensors: m.numTensors, numDataBuffers: m.numDataBuffers};
+}
