@@ -770,7 +770,7 @@ export namespace layers {
     stateSize: number | Array<number | number[]>;
     outputSize?: number;
   }
-  /** The layer registry's list, which the factories are made from. */
+  /** Every layer class and its factory: the registry's, and Lambda (whose factory takes a JS function). */
   function registeredLayers(): Array<{className: string; factory: string}>;
   /** The activations kerasm knows, in tfjs and Keras spelling (both are accepted wherever one is named). */
   function activationNames(): Array<{js: string; keras: string}>;

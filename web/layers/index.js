@@ -89,8 +89,10 @@ onLoad((m) => {
 });
 
 // The registry's list: [{className, factory}] (the generic layer test iterates it).
+// Every layer class with its factory: the registry's, and Lambda, whose factory is made here (it takes a
+// JS function, which a registry config cannot carry).
 function registeredLayers() {
-  return layerClasses.map(([className, factory]) => ({className, factory}));
+  return [...layerClasses.map(([className, factory]) => ({className, factory})), {className: 'Lambda', factory: 'lambda'}];
 }
 
 // km.serialization: registerClass makes a JS layer class constructible from configs (model JSON, files).
