@@ -58,22 +58,17 @@ void ApplyGradientsByName(const OptimizerPtr& opt, const StringList& names, cons
   });
 }
 
-// The slot values in tfjs' getWeights() order (without 'iter'), as copies the caller owns.
-TensorList OptimizerSlotValues(const OptimizerPtr& opt) {
+// The slot values in tfjs' getWeights() order (without 'iter'), as copies the caller owns; their names
+// ("dense/kernel/m") go to `names`, same order (one call: GetWeights copies every slot).
+TensorList OptimizerSlotWeights(const OptimizerPtr& opt, StringList& names) {
   return Guard([&] {
     if (!opt) Fail<ValueError>("the optimizer handle is empty");
     TensorList out;
-    for (auto& w : opt->GetWeights()) out.push_back(w.value);
-    return out;
-  });
-}
-
-// Their names ("dense/kernel/m"), same order.
-StringList OptimizerSlotWeightNames(const OptimizerPtr& opt) {
-  return Guard([&] {
-    if (!opt) Fail<ValueError>("the optimizer handle is empty");
-    StringList out;
-    for (auto& w : opt->GetWeights()) out.push_back(w.name);
+    names.clear();
+    for (auto& w : opt->GetWeights()) {
+      out.push_back(w.value);
+      names.push_back(w.name);
+    }
     return out;
   });
 }
@@ -122,8 +117,7 @@ EMSCRIPTEN_BINDINGS(kerasm_train) {
   function("optimizerConfig", &OptimizerConfig);
   function("optimizerIterations", &OptimizerIterations);
   function("applyGradientsByName", &ApplyGradientsByName);
-  function("optimizerSlotValues", &OptimizerSlotValues);
-  function("optimizerSlotWeightNames", &OptimizerSlotWeightNames);
+  function("optimizerSlotWeights", &OptimizerSlotWeights);
   function("optimizerSlotKinds", &OptimizerSlotKinds);
   function("optimizerSetWeights", &OptimizerSetWeights);
 }

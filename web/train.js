@@ -59,15 +59,15 @@ export class Optimizer {
   _weightsNow(op) {
     const h = this._live(op);
     const m = wasm();
-    const namesList = m.optimizerSlotWeightNames(h);
-    checkError(namesList);
+    const namesList = new m.StringList();
     let names;
+    let values;
     try {
+      values = takeTensors(m.optimizerSlotWeights(h, namesList));
       names = Array.from({length: namesList.size()}, (_, i) => namesList.get(i));
     } finally {
       namesList.delete();
     }
-    const values = takeTensors(m.optimizerSlotValues(h));
     return [{name: 'iter', tensor: scalar(this.iterations, 'int32')}, ...values.map((tensor, i) => ({name: names[i], tensor}))];
   }
 
